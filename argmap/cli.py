@@ -1,0 +1,157 @@
+"""argmap's command line: a thin click layer over the library.
+
+The library raises ArgmapError; the group turns it into one line on stderr and exit 1.
+Options shared by several commands are defined once below and applied as decorators.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import ArgmapError
+from .output import json_lines, table
+from .store import DB_ENV, DEFAULT_DB, Store
+
+
+class ArgmapGroup(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except ArgmapError as e:
+            raise click.ClickException(str(e)) from None
+        except KeyboardInterrupt:
+            raise click.ClickException("interrupted; the store keeps its last complete state") from None
+
+
+# -- shared options -----------------------------------------------------------
+db_option = click.option(
+    "--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help=f"SQLite database file. Default: ${DB_ENV} if set, else ./{DEFAULT_DB}.",
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object per line instead of a table.")
+analyst_filter = click.option("--analyst", default=None, metavar="NAME", help="Only claims by this analyst (case-insensitive).")
+document_filter = click.option("--document", default=None, metavar="ID", help="Only claims from this document id (see `argmap documents`).")
+
+
+def open_store(db_path: Path | None) -> Store:
+    return Store(db_path)
+
+
+def progress_bar(items, label: str):
+    """A progress bar on a terminal; nothing when stderr is piped."""
+    items = list(items)
+    if not sys.stderr.isatty() or len(items) < 2:
+        return items
+    return click.progressbar(items, label=label, file=sys.stderr)
+
+
+def _iter_progress(label):
+    def wrap(items):
+        bar = progress_bar(items, label)
+        if isinstance(bar, list):
+            yield from bar
+        else:
+            with bar as it:
+                yield from it
+    return wrap
+
+
+@click.group(cls=ArgmapGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="argmap")
+def cli():
+    """argmap: who claims what, where analysts agree and where they clash.
+
+    Ingest a corpus of articles (default: corpus/), then list documents,
+    analysts and claims. Every command takes --db PATH after its name.
+    """
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@db_option
+@json_option
+def ingest(paths, db_path, as_json):
+    """Read corpus files (.md with YAML front matter, or .txt) into the store.
+
+    PATHS are files or folders (default: corpus/). Unchanged files are skipped;
+    a changed file replaces its earlier version in one transaction. Bad files
+    are reported one line each and the good ones are still ingested; the exit
+    status is non-zero when nothing could be ingested.
+    """
+    store = open_store(db_path)
+    results = ingest_paths(paths or (Path("corpus"),), store)
+    ok = [r for r in results if r.status != "error"]
+    for r in results:
+        if r.status == "error":
+            click.echo(f"argmap: {r.path}: {r.problem}", err=True)
+    if as_json:
+        json_lines(r.to_dict() for r in results if r.status != "error")
+    elif ok:
+        table([(r.document, r.status, r.claims, r.path) for r in ok], ["document", "status", "claims", "path"])
+    if not ok:
+        raise SystemExit(1)
+
+
+def ingest_paths(paths, store):
+    from .ingest import ingest as run
+
+    return run(paths, store, progress=_iter_progress("Reading"))
+
+
+@cli.command()
+@db_option
+@json_option
+def documents(db_path, as_json):
+    """List ingested documents with their metadata and claim counts."""
+    store = open_store(db_path)
+    docs = store.documents()
+    counts = store.claim_counts()
+    if as_json:
+        json_lines({**d.to_dict(), "claims": counts.get(d.id, 0)} for d in docs)
+    else:
+        table([(d.id, d.date, d.outlet, counts.get(d.id, 0), d.title) for d in docs],
+              ["id", "date", "outlet", "claims", "title"], wrap="title")
+
+
+@cli.command()
+@db_option
+@json_option
+def analysts(db_path, as_json):
+    """List analysts with how many claims (and documents) each has."""
+    rows = open_store(db_path).analysts()
+    if as_json:
+        json_lines(a.to_dict() for a in rows)
+    else:
+        table([(a.name, a.claims, a.documents) for a in rows], ["analyst", "claims", "documents"])
+
+
+@cli.command()
+@analyst_filter
+@document_filter
+@db_option
+@json_option
+def claims(analyst, document, db_path, as_json):
+    """List claims, each with its analyst, document, paragraph and exact source span."""
+    store = open_store(db_path)
+    rows = store.claims(analyst=analyst, document=document)
+    if not rows and (analyst or document):
+        known = {a.name for a in store.analysts()} if analyst else {d.id for d in store.documents()}
+        what = f"analyst {analyst!r}" if analyst else f"document {document!r}"
+        if (analyst or document) not in known:
+            raise ArgmapError(f"no {what} in {store.path} (see `argmap {'analysts' if analyst else 'documents'}`)")
+    if as_json:
+        json_lines(c.to_dict() for c in rows)
+    else:
+        table([(c.id[:8], c.analyst, c.document, c.paragraph, c.text) for c in rows],
+              ["id", "analyst", "document", "para", "text"], wrap="text")
+
+
+def main():
+    cli(prog_name="argmap")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,235 @@
+"""Parse stage: corpus files in, documents and paragraphs (with exact spans) out.
+
+Two formats load:
+* Markdown (``.md``) with YAML front matter (title, outlet, date, url, authors, note).
+  A line ``<!-- analyst: NAME -->`` marks the start of one analyst's contribution;
+  ``#`` headings are structure and never become claims; ``- `` items are paragraphs.
+* Plain text (``.txt``): the first non-empty line is the title, paragraphs are
+  separated by blank lines; lines starting with a bullet are items.
+
+Every paragraph keeps its character span in the file's text, so each claim can be
+traced back with ``text[start:end]``.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import yaml
+
+from .errors import InputError
+from .models import Document, Paragraph
+
+SUFFIXES = (".md", ".markdown", ".txt")
+FRONT_KEYS = {"title", "outlet", "date", "url", "authors", "note"}
+_MARKER = re.compile(r"^<!--\s*analyst:\s*(?P<name>.+?)\s*-->$")
+_BULLET = re.compile(r"^[ \t]*(?:[-*+]|•)[ \t]+")
+_BLOCK_SEP = re.compile(r"\n[ \t]*\n")
+
+
+@dataclass(frozen=True)
+class ParsedDocument:
+    document: Document
+    text: str  # the whole file's text: claim spans index into it
+    paragraphs: tuple[Paragraph, ...] = field(default=())
+
+    @property
+    def default_analyst(self) -> str:
+        return default_analyst(self.document)
+
+
+def default_analyst(doc: Document) -> str:
+    """Who speaks in text with no marker and no quote: the authors, else the outlet."""
+    if doc.authors:
+        return " and ".join(doc.authors)
+    return doc.outlet or doc.title
+
+
+def document_id(path: Path) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")
+    return slug or "document"
+
+
+def read_text(path: Path) -> tuple[str, str]:
+    """Return (text, sha256 of bytes). Raises InputError for binary or non-UTF-8 files."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(path, "no such file") from None
+    except IsADirectoryError:
+        raise InputError(path, "is a folder, not a file") from None
+    except OSError as e:
+        raise InputError(path, f"cannot read: {e.strerror}") from None
+    if b"\x00" in data[:8192]:
+        raise InputError(path, "binary file, not text")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(path, f"not UTF-8 text (bad byte at offset {e.start})") from None
+    if text.startswith("\ufeff"):
+        text = text[1:]  # spans count characters after the BOM; keep it simple and documented
+    text = text.replace("\r\n", "\n") if "\r\n" in text else text
+    return text, hashlib.sha256(data).hexdigest()
+
+
+def _front_matter(path: Path, text: str) -> tuple[dict, int]:
+    """Return (metadata, offset where the body starts)."""
+    if not text.startswith("---\n"):
+        raise InputError(path, "missing YAML front matter (the file must start with a '---' line)")
+    end = text.find("\n---", 3)
+    while end != -1 and text[end + 4 : end + 5] not in ("\n", ""):
+        end = text.find("\n---", end + 4)
+    if end == -1:
+        raise InputError(path, "malformed front matter: no closing '---' line")
+    try:
+        meta = yaml.safe_load(text[4:end]) or {}
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 2}" if mark is not None else ""
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise InputError(path, f"malformed front matter{where}: {problem}") from None
+    if not isinstance(meta, dict):
+        raise InputError(path, "malformed front matter: expected 'key: value' lines")
+    unknown = sorted(set(map(str, meta)) - FRONT_KEYS)
+    if unknown:
+        raise InputError(path, f"malformed front matter: unknown key {unknown[0]!r} (allowed: {', '.join(sorted(FRONT_KEYS))})")
+    title = meta.get("title")
+    if not isinstance(title, str) or not title.strip():
+        raise InputError(path, "malformed front matter: 'title' is missing or empty")
+    authors = meta.get("authors") or []
+    if isinstance(authors, str):
+        authors = [authors]
+    if not isinstance(authors, list) or not all(isinstance(a, str) and a.strip() for a in authors):
+        raise InputError(path, "malformed front matter: 'authors' must be a list of names")
+    for key in ("outlet", "url", "note", "date"):
+        value = meta.get(key)
+        if value is not None and not isinstance(value, (str, int, float)) and not hasattr(value, "isoformat"):
+            raise InputError(path, f"malformed front matter: '{key}' must be text")
+    date = meta.get("date")
+    meta = {
+        "title": title.strip(),
+        "outlet": str(meta.get("outlet") or "").strip(),
+        "date": date.isoformat() if hasattr(date, "isoformat") else str(date or "").strip(),
+        "url": str(meta.get("url") or "").strip(),
+        "authors": tuple(a.strip() for a in authors),
+        "note": str(meta.get("note") or "").strip(),
+    }
+    body = end + 4
+    return meta, body
+
+
+def _blocks(text: str, start: int) -> Iterator[tuple[int, int]]:
+    """Spans of blank-line-separated blocks of text[start:], trimmed of surrounding whitespace."""
+    pos = start
+    for m in list(_BLOCK_SEP.finditer(text, start)) + [None]:
+        end = m.start() if m else len(text)
+        a, b = pos, end
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if a < b:
+            yield a, b
+        if m:
+            pos = m.end()
+
+
+def _lines(text: str, a: int, b: int) -> Iterator[tuple[int, int]]:
+    pos = a
+    while pos < b:
+        nl = text.find("\n", pos, b)
+        end = b if nl == -1 else nl
+        yield pos, end
+        pos = end + 1
+
+
+def _paragraphs(path: Path, text: str, start: int, markdown: bool) -> list[Paragraph]:
+    out: list[Paragraph] = []
+    analyst = None
+    number = 0
+
+    def add(a: int, b: int, kind: str) -> None:
+        nonlocal number
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if a >= b:
+            return
+        if kind != "heading":
+            number += 1
+        out.append(Paragraph(number if kind != "heading" else 0, a, b, text[a:b], analyst, kind))
+
+    for a, b in _blocks(text, start):
+        block = text[a:b]
+        marker = _MARKER.match(block) if markdown else None
+        if marker:
+            analyst = marker.group("name").strip()
+            continue
+        if markdown and block.startswith("<!--"):
+            if "analyst" in block[:30]:
+                raise InputError(path, f"malformed analyst marker {block.splitlines()[0]!r} (expected '<!-- analyst: NAME -->')")
+            continue  # other comments are ignored
+        if markdown and block.startswith("#"):
+            m = re.match(r"#+[ \t]*", block)
+            add(a + m.end(), b, "heading")
+            continue
+        lines = list(_lines(text, a, b))
+        if any(_BULLET.match(text[la:lb]) for la, lb in lines):
+            for la, lb in lines:
+                m = _BULLET.match(text[la:lb])
+                if m:
+                    add(la + m.end(), lb, "item")
+                elif out and out[-1].kind == "item" and out[-1].end <= la:
+                    # continuation line of the previous item: extend it
+                    prev = out.pop()
+                    number -= 1
+                    add(prev.start, lb, "item")
+                else:
+                    add(la, lb, "text")
+        else:
+            add(a, b, "text")
+    return out
+
+
+def parse_file(path: Path | str) -> ParsedDocument:
+    path = Path(path)
+    if path.suffix.lower() not in SUFFIXES:
+        raise InputError(path, f"unsupported file type {path.suffix or '(none)'!r} (use .md or .txt)")
+    text, digest = read_text(path)
+    if path.suffix.lower() == ".txt":
+        m = re.search(r"\S[^\n]*", text)
+        if not m:
+            raise InputError(path, "empty document: no text")
+        meta = {"title": m.group(0).strip(), "outlet": "", "date": "", "url": "", "authors": (), "note": ""}
+        paragraphs = _paragraphs(path, text, m.end(), markdown=False)
+    else:
+        meta, body = _front_matter(path, text)
+        paragraphs = _paragraphs(path, text, body, markdown=True)
+    if not any(p.kind != "heading" for p in paragraphs):
+        raise InputError(path, "empty document: no text paragraphs")
+    doc = Document(id=document_id(path), path=str(path), content_hash=digest, **meta)
+    return ParsedDocument(doc, text, tuple(paragraphs))
+
+
+def find_files(paths: Iterable[Path | str]) -> tuple[list[Path], list[InputError]]:
+    """Expand files and folders into corpus files, sorted; problems are returned, not raised."""
+    files: list[Path] = []
+    problems: list[InputError] = []
+    for p in paths:
+        p = Path(p)
+        if not p.exists():
+            problems.append(InputError(p, "no such file or folder"))
+        elif p.is_dir():
+            found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES
+                           and not f.name.startswith(".") and f.name.upper() not in {"README.MD", "PROVENANCE.MD"})
+            if not found:
+                problems.append(InputError(p, "folder has no .md or .txt files"))
+            files.extend(found)
+        else:
+            files.append(p)
+    unique = sorted(set(files), key=lambda f: (str(f.resolve())))
+    return unique, problems

@@ -1,0 +1,22 @@
+"""argmap's own errors. The library raises these; the CLI turns them into one-line messages."""
+
+
+class ArgmapError(Exception):
+    """Base class: a problem the user can fix, reported as one line without a traceback."""
+
+
+class InputError(ArgmapError):
+    """A corpus file or folder cannot be read or parsed. The message names the file."""
+
+    def __init__(self, path, problem):
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")
+
+
+class ModelError(ArgmapError):
+    """An embedding or pair model cannot be loaded or fails its checks."""
+
+
+class StoreError(ArgmapError):
+    """The SQLite store is unusable (wrong file, newer schema, ...)."""

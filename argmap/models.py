@@ -1,0 +1,79 @@
+"""Plain dataclasses passed between argmap's stages and printed as JSON lines."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Document:
+    """One source file of the corpus, its metadata and its body text."""
+
+    id: str  # file stem, e.g. "rfa-dual-message"
+    path: str  # path of the source file as given
+    title: str
+    outlet: str = ""
+    date: str = ""
+    url: str = ""
+    authors: tuple[str, ...] = ()
+    note: str = ""
+    content_hash: str = ""  # sha256 of the raw file bytes
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A paragraph of a document body with its character span in the source file."""
+
+    number: int  # 1-based, counting only text paragraphs (not headings or markers)
+    start: int
+    end: int
+    text: str
+    analyst: str | None = None  # contribution marker in force, if any
+    kind: str = "text"  # "text" | "heading" | "item"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One assertion, attributed to the analyst who made it and traceable to its source."""
+
+    id: str  # stable: hash of document id and text
+    text: str  # exactly source[start:end]
+    analyst: str
+    document: str  # Document.id
+    paragraph: int  # Paragraph.number
+    start: int  # character offsets into the source file's text
+    end: int
+    context: str = ""  # the surrounding sentence
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A point of contention: a cluster of claims with an extractive label."""
+
+    id: str  # "issue-1", ... numbered by size
+    label: str  # extractive key phrases
+    keyphrases: tuple[str, ...] = ()
+    central_claim: str = ""  # Claim.id of the most central claim
+    claim_ids: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Relation:
+    """Agreement or disagreement between two claims by different analysts in one issue."""
+
+    a: str  # Claim.id (a < b)
+    b: str
+    kind: str  # "agree" | "disagree"
+    score: float  # confidence in [0, 1]
+    issue: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)

@@ -1,0 +1,291 @@
+"""SQLite storage: documents, analysts, claims, embeddings, issues and relations.
+
+The schema is versioned with numbered migrations (``PRAGMA user_version``). A
+document is keyed by its id and content hash: ingesting unchanged text does
+nothing, a changed document is replaced in one transaction, so a run killed
+half-way leaves the previous state intact. Embeddings are keyed by model and
+text hash, so a claim already embedded is never embedded again.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+import numpy as np
+
+from .errors import StoreError
+from .models import Claim, Document, Issue, Relation
+
+DB_ENV = "ARGMAP_DB"
+DEFAULT_DB = "argmap.db"
+
+MIGRATIONS: list[str] = [
+    # 1: documents, analysts, claims
+    """
+    CREATE TABLE documents (
+        id TEXT PRIMARY KEY,
+        path TEXT NOT NULL,
+        title TEXT NOT NULL,
+        outlet TEXT NOT NULL DEFAULT '',
+        date TEXT NOT NULL DEFAULT '',
+        url TEXT NOT NULL DEFAULT '',
+        authors TEXT NOT NULL DEFAULT '[]',
+        note TEXT NOT NULL DEFAULT '',
+        content_hash TEXT NOT NULL,
+        extractor TEXT NOT NULL,
+        text TEXT NOT NULL,
+        ingested_at TEXT NOT NULL
+    );
+    CREATE TABLE analysts (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE
+    );
+    CREATE TABLE claims (
+        id TEXT PRIMARY KEY,
+        document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        analyst_id INTEGER NOT NULL REFERENCES analysts(id),
+        text TEXT NOT NULL,
+        text_hash TEXT NOT NULL,
+        paragraph INTEGER NOT NULL,
+        start INTEGER NOT NULL,
+        "end" INTEGER NOT NULL,
+        context TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX claims_document ON claims(document_id);
+    CREATE INDEX claims_analyst ON claims(analyst_id);
+    """,
+    # 2: embeddings keyed by model and text hash; issues and relations from the last analysis
+    """
+    CREATE TABLE embeddings (
+        model TEXT NOT NULL,
+        text_hash TEXT NOT NULL,
+        dim INTEGER NOT NULL,
+        vector BLOB NOT NULL,
+        PRIMARY KEY (model, text_hash)
+    );
+    CREATE TABLE issues (
+        id TEXT PRIMARY KEY,
+        position INTEGER NOT NULL,
+        label TEXT NOT NULL,
+        keyphrases TEXT NOT NULL,
+        central_claim TEXT NOT NULL
+    );
+    CREATE TABLE issue_claims (
+        issue_id TEXT NOT NULL REFERENCES issues(id) ON DELETE CASCADE,
+        claim_id TEXT NOT NULL,
+        rank INTEGER NOT NULL,
+        PRIMARY KEY (issue_id, claim_id)
+    );
+    CREATE INDEX issue_claims_claim ON issue_claims(claim_id);
+    CREATE TABLE relations (
+        a TEXT NOT NULL,
+        b TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        score REAL NOT NULL,
+        issue_id TEXT NOT NULL,
+        PRIMARY KEY (a, b)
+    );
+    CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
+]
+
+
+def default_db_path() -> Path:
+    return Path(os.environ.get(DB_ENV) or DEFAULT_DB)
+
+
+@dataclass(frozen=True)
+class AnalystCount:
+    name: str
+    claims: int
+    documents: int
+
+    def to_dict(self) -> dict:
+        return {"analyst": self.name, "claims": self.claims, "documents": self.documents}
+
+
+class Store:
+    def __init__(self, path: Path | str | None = None):
+        self.path = Path(path) if path is not None else default_db_path()
+        if self.path.is_dir():
+            raise StoreError(f"{self.path}: is a folder, not a database file")
+        if self.path.parent and not self.path.parent.exists():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.conn = sqlite3.connect(str(self.path), isolation_level=None)
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            self.conn.execute("PRAGMA journal_mode = WAL")
+            self._migrate()
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"{self.path}: not an argmap database ({e})") from None
+
+    # -- schema -------------------------------------------------------------
+    @property
+    def version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def _migrate(self) -> None:
+        current = self.version
+        if current > len(MIGRATIONS):
+            raise StoreError(f"{self.path}: made by a newer argmap (schema {current} > {len(MIGRATIONS)})")
+        for number, sql in enumerate(MIGRATIONS[current:], start=current + 1):
+            with self.transaction():
+                for statement in _statements(sql):
+                    self.conn.execute(statement)
+                self.conn.execute(f"PRAGMA user_version = {number}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- documents and claims ------------------------------------------------
+    def document_state(self, doc_id: str) -> tuple[str, str] | None:
+        row = self.conn.execute("SELECT content_hash, extractor FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def replace_document(self, doc: Document, text: str, claims: Sequence[Claim], extractor: str) -> None:
+        """Store a document and its claims, replacing any earlier version, in one transaction."""
+        from .embed import text_hash
+
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        with self.transaction() as c:
+            c.execute("DELETE FROM documents WHERE id = ?", (doc.id,))
+            c.execute(
+                "INSERT INTO documents (id, path, title, outlet, date, url, authors, note, content_hash, extractor, text, ingested_at)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (doc.id, doc.path, doc.title, doc.outlet, doc.date, doc.url, json.dumps(list(doc.authors)),
+                 doc.note, doc.content_hash, extractor, text, now),
+            )
+            for claim in claims:
+                c.execute("INSERT OR IGNORE INTO analysts (name) VALUES (?)", (claim.analyst,))
+                c.execute(
+                    'INSERT INTO claims (id, document_id, analyst_id, text, text_hash, paragraph, start, "end", context)'
+                    " VALUES (?, ?, (SELECT id FROM analysts WHERE name = ?), ?, ?, ?, ?, ?, ?)",
+                    (claim.id, doc.id, claim.analyst, claim.text, text_hash(claim.text), claim.paragraph,
+                     claim.start, claim.end, claim.context),
+                )
+            c.execute("DELETE FROM analysts WHERE id NOT IN (SELECT DISTINCT analyst_id FROM claims)")
+
+    def documents(self) -> list[Document]:
+        rows = self.conn.execute(
+            "SELECT id, path, title, outlet, date, url, authors, note, content_hash FROM documents ORDER BY id"
+        ).fetchall()
+        return [Document(r[0], r[1], r[2], r[3], r[4], r[5], tuple(json.loads(r[6])), r[7], r[8]) for r in rows]
+
+    def document_text(self, doc_id: str) -> str | None:
+        row = self.conn.execute("SELECT text FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        return row[0] if row else None
+
+    def claim_counts(self) -> dict[str, int]:
+        return dict(self.conn.execute("SELECT document_id, COUNT(*) FROM claims GROUP BY document_id"))
+
+    def claims(self, analyst: str | None = None, document: str | None = None,
+               ids: Iterable[str] | None = None) -> list[Claim]:
+        sql = ('SELECT c.id, c.text, a.name, c.document_id, c.paragraph, c.start, c."end", c.context '
+               "FROM claims c JOIN analysts a ON a.id = c.analyst_id WHERE 1=1")
+        args: list = []
+        if analyst is not None:
+            sql += " AND a.name = ? COLLATE NOCASE"
+            args.append(analyst)
+        if document is not None:
+            sql += " AND c.document_id = ?"
+            args.append(document)
+        rows = self.conn.execute(sql + " ORDER BY c.document_id, c.start", args).fetchall()
+        claims = [Claim(*r) for r in rows]
+        if ids is not None:
+            wanted = set(ids)
+            claims = [c for c in claims if c.id in wanted]
+        return claims
+
+    def analysts(self) -> list[AnalystCount]:
+        rows = self.conn.execute(
+            "SELECT a.name, COUNT(c.id), COUNT(DISTINCT c.document_id) FROM analysts a "
+            "JOIN claims c ON c.analyst_id = a.id GROUP BY a.id ORDER BY COUNT(c.id) DESC, a.name"
+        ).fetchall()
+        return [AnalystCount(*r) for r in rows]
+
+    def claim_hashes(self) -> dict[str, str]:
+        return dict(self.conn.execute("SELECT id, text_hash FROM claims"))
+
+    # -- embeddings ----------------------------------------------------------
+    def vectors(self, model: str, hashes: Iterable[str]) -> dict[str, np.ndarray]:
+        wanted = list(dict.fromkeys(hashes))
+        out: dict[str, np.ndarray] = {}
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            rows = self.conn.execute(
+                f"SELECT text_hash, vector FROM embeddings WHERE model = ? AND text_hash IN ({','.join('?' * len(chunk))})",
+                [model, *chunk],
+            )
+            for h, blob in rows:
+                out[h] = np.frombuffer(blob, dtype=np.float32)
+        return out
+
+    def add_vectors(self, model: str, items: Iterable[tuple[str, np.ndarray]]) -> int:
+        n = 0
+        with self.transaction() as c:
+            for h, v in items:
+                v = np.asarray(v, dtype=np.float32)
+                c.execute("INSERT OR REPLACE INTO embeddings (model, text_hash, dim, vector) VALUES (?,?,?,?)",
+                          (model, h, v.shape[0], v.tobytes()))
+                n += 1
+        return n
+
+    # -- analysis ------------------------------------------------------------
+    def meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def save_analysis(self, issues: Sequence[Issue], relations: Sequence[Relation], meta: dict[str, str]) -> None:
+        with self.transaction() as c:
+            c.execute("DELETE FROM issue_claims")
+            c.execute("DELETE FROM issues")
+            c.execute("DELETE FROM relations")
+            for pos, issue in enumerate(issues):
+                c.execute("INSERT INTO issues (id, position, label, keyphrases, central_claim) VALUES (?,?,?,?,?)",
+                          (issue.id, pos, issue.label, json.dumps(list(issue.keyphrases)), issue.central_claim))
+                c.executemany("INSERT INTO issue_claims (issue_id, claim_id, rank) VALUES (?,?,?)",
+                              [(issue.id, cid, r) for r, cid in enumerate(issue.claim_ids)])
+            c.executemany("INSERT INTO relations (a, b, kind, score, issue_id) VALUES (?,?,?,?,?)",
+                          [(r.a, r.b, r.kind, r.score, r.issue) for r in relations])
+            for k, v in meta.items():
+                c.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (k, v))
+
+    def issues(self) -> list[Issue]:
+        out = []
+        for iid, label, kp, central in self.conn.execute(
+                "SELECT id, label, keyphrases, central_claim FROM issues ORDER BY position").fetchall():
+            ids = tuple(r[0] for r in self.conn.execute(
+                "SELECT claim_id FROM issue_claims WHERE issue_id = ? ORDER BY rank", (iid,)))
+            out.append(Issue(iid, label, tuple(json.loads(kp)), central, ids))
+        return out
+
+    def relations(self) -> list[Relation]:
+        return [Relation(*r) for r in self.conn.execute(
+            "SELECT a, b, kind, score, issue_id FROM relations ORDER BY issue_id, a, b")]
+
+    def issue_of_claims(self) -> dict[str, str]:
+        return dict(self.conn.execute("SELECT claim_id, issue_id FROM issue_claims"))
+
+
+def _statements(sql: str) -> list[str]:
+    return [s.strip() for s in sql.split(";") if s.strip()]

@@ -20,7 +20,7 @@ from functools import lru_cache
 from .corpus import ParsedDocument
 from .models import Claim, Paragraph
 
-EXTRACTOR = "claims-1"  # bump when extraction changes, so unchanged files are re-extracted
+EXTRACTOR = "claims-2"  # bump when extraction changes, so unchanged files are re-extracted
 
 SPEECH_VERBS = {
     "say", "tell", "add", "note", "argue", "warn", "explain", "write", "stress", "insist",
@@ -324,6 +324,14 @@ def _is_claim(doc, a: int, b: int) -> bool:
     return any(t.pos_ in ("VERB", "AUX") for t in span)
 
 
+_ANAPHOR = re.compile(r"^(?:\S+\s+){0,3}?(?:it|its|this|that|these|those|they|their|such)\b", re.I)
+
+
+def needs_lead(text: str) -> bool:
+    """Does the claim open with a pronoun or demonstrative whose referent is in the sentence before?"""
+    return bool(_ANAPHOR.match(text))
+
+
 def _pieces(doc, a: int, b: int):
     """Claim-sized pieces of doc.text[a:b]: sentences, compound sentences split; with context."""
     for sent in doc.sents:
@@ -390,12 +398,15 @@ def extract_claims(parsed: ParsedDocument) -> list[Claim]:
         else:
             segments = [(0, len(par.text), base)]
             prev_quoted = False
+        prev = ""
         for sa, sb, analyst in segments:
             for x, y, context in _pieces(doc, sa, sb):
                 text = par.text[x:y]
+                lead = prev if needs_lead(text) else ""
+                prev = text
                 cid = claim_id(parsed.document.id, text)
                 if cid in claims:
                     continue
                 claims[cid] = Claim(cid, text, analyst, parsed.document.id, par.number,
-                                    par.start + x, par.start + y, context)
+                                    par.start + x, par.start + y, context, lead)
     return sorted(claims.values(), key=lambda c: c.start)

@@ -34,6 +34,15 @@ db_option = click.option(
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object per line instead of a table.")
 analyst_filter = click.option("--analyst", default=None, metavar="NAME", help="Only claims by this analyst (case-insensitive).")
 document_filter = click.option("--document", default=None, metavar="ID", help="Only claims from this document id (see `argmap documents`).")
+model_option = click.option(
+    "--model", default=None, metavar="NAME_OR_PATH",
+    help="sentence-transformers model for embeddings. Default: the bundled all-MiniLM-L6-v2 (offline).",
+)
+method_option = click.option(
+    "--method", type=click.Choice(["argmap", "cosine"]), default="argmap", show_default=True,
+    help="How agreement is told from disagreement: argmap's trained pair model, or plain cosine similarity "
+         "(the baseline; it cannot detect disagreement).",
+)
 
 
 def open_store(db_path: Path | None) -> Store:
@@ -71,15 +80,22 @@ def cli():
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@model_option
+@method_option
+@click.option("--no-analyze", is_flag=True, help="Only store documents and claims; skip embedding, issues and relations.")
 @db_option
 @json_option
-def ingest(paths, db_path, as_json):
+def ingest(paths, model, method, no_analyze, db_path, as_json):
     """Read corpus files (.md with YAML front matter, or .txt) into the store.
 
     PATHS are files or folders (default: corpus/). Unchanged files are skipped;
     a changed file replaces its earlier version in one transaction. Bad files
     are reported one line each and the good ones are still ingested; the exit
     status is non-zero when nothing could be ingested.
+
+    Then the claims are embedded (only those not embedded before), clustered
+    into issues and related (agree/disagree); this is skipped when nothing
+    changed since the last analysis.
     """
     store = open_store(db_path)
     results = ingest_paths(paths or (Path("corpus"),), store)
@@ -93,6 +109,33 @@ def ingest(paths, db_path, as_json):
         table([(r.document, r.status, r.claims, r.path) for r in ok], ["document", "status", "claims", "path"])
     if not ok:
         raise SystemExit(1)
+    if not no_analyze:
+        run_analysis(store, model, method)
+
+
+def run_analysis(store, model, method, force=False):
+    import time
+
+    from .analyze import Settings, analyze
+    from .embed import load_embedder
+    from .services import model_name, pair_model_name, stance_scorer
+
+    settings = Settings(model=model_name(model), method=method)
+    def stance(vectors_for):
+        return stance_scorer(method, vectors_for)
+
+    t = time.perf_counter()
+    interactive = sys.stderr.isatty()
+    if interactive:
+        click.echo("Analysing claims (embed, cluster, relate)...", err=True)
+    issues, relations, ran = analyze(store, settings, lambda: load_embedder(model), stance, pair_model_name(method), progress=interactive,
+                                     force=force)
+    n_claims = len(store.claim_hashes())
+    clustered = sum(len(i.claim_ids) for i in issues)
+    verb = f"analysed in {time.perf_counter() - t:.1f} s" if ran else "unchanged since the last analysis"
+    click.echo(f"{len(issues)} issues, {n_claims - clustered} unclustered claims, "
+               f"{sum(r.kind == 'agree' for r in relations)} agree and "
+               f"{sum(r.kind == 'disagree' for r in relations)} disagree relations ({verb})", err=True)
 
 
 def ingest_paths(paths, store):
@@ -147,6 +190,12 @@ def claims(analyst, document, db_path, as_json):
     else:
         table([(c.id[:8], c.analyst, c.document, c.paragraph, c.text) for c in rows],
               ["id", "analyst", "document", "para", "text"], wrap="text")
+
+
+from .cli_analysis import issues_command, map_command, search_command  # noqa: E402
+
+for _command in (issues_command, map_command, search_command):
+    cli.add_command(_command)
 
 
 def main():

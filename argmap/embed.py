@@ -81,6 +81,9 @@ class SentenceTransformerEmbedder:
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
                 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
             try:
+                from transformers.utils import logging as hf_logging
+
+                hf_logging.disable_progress_bar()  # the weight-loading bar is noise, not progress
                 from sentence_transformers import SentenceTransformer
 
                 self._model = SentenceTransformer(self._location, device="cpu")

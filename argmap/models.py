@@ -46,6 +46,12 @@ class Claim:
     start: int  # character offsets into the source file's text
     end: int
     context: str = ""  # the surrounding sentence
+    lead: str = ""  # the sentence before, when the claim opens with a pronoun ("it", "that illusion")
+
+    @property
+    def embed_text(self) -> str:
+        """What is embedded: the claim, preceded by its lead so that "it" has a referent."""
+        return f"{self.lead} {self.text}" if self.lead else self.text
 
     def to_dict(self) -> dict:
         return asdict(self)

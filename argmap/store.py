@@ -55,7 +55,8 @@ MIGRATIONS: list[str] = [
         paragraph INTEGER NOT NULL,
         start INTEGER NOT NULL,
         "end" INTEGER NOT NULL,
-        context TEXT NOT NULL DEFAULT ''
+        context TEXT NOT NULL DEFAULT '',
+        lead TEXT NOT NULL DEFAULT ''
     );
     CREATE INDEX claims_document ON claims(document_id);
     CREATE INDEX claims_analyst ON claims(analyst_id);
@@ -178,10 +179,10 @@ class Store:
             for claim in claims:
                 c.execute("INSERT OR IGNORE INTO analysts (name) VALUES (?)", (claim.analyst,))
                 c.execute(
-                    'INSERT INTO claims (id, document_id, analyst_id, text, text_hash, paragraph, start, "end", context)'
-                    " VALUES (?, ?, (SELECT id FROM analysts WHERE name = ?), ?, ?, ?, ?, ?, ?)",
-                    (claim.id, doc.id, claim.analyst, claim.text, text_hash(claim.text), claim.paragraph,
-                     claim.start, claim.end, claim.context),
+                    'INSERT INTO claims (id, document_id, analyst_id, text, text_hash, paragraph, start, "end", context, lead)'
+                    " VALUES (?, ?, (SELECT id FROM analysts WHERE name = ?), ?, ?, ?, ?, ?, ?, ?)",
+                    (claim.id, doc.id, claim.analyst, claim.text, text_hash(claim.embed_text), claim.paragraph,
+                     claim.start, claim.end, claim.context, claim.lead),
                 )
             c.execute("DELETE FROM analysts WHERE id NOT IN (SELECT DISTINCT analyst_id FROM claims)")
 
@@ -200,7 +201,7 @@ class Store:
 
     def claims(self, analyst: str | None = None, document: str | None = None,
                ids: Iterable[str] | None = None) -> list[Claim]:
-        sql = ('SELECT c.id, c.text, a.name, c.document_id, c.paragraph, c.start, c."end", c.context '
+        sql = ('SELECT c.id, c.text, a.name, c.document_id, c.paragraph, c.start, c."end", c.context, c.lead '
                "FROM claims c JOIN analysts a ON a.id = c.analyst_id WHERE 1=1")
         args: list = []
         if analyst is not None:
@@ -224,6 +225,7 @@ class Store:
         return [AnalystCount(*r) for r in rows]
 
     def claim_hashes(self) -> dict[str, str]:
+        """Claim id -> hash of the text that is embedded for it (Claim.embed_text)."""
         return dict(self.conn.execute("SELECT id, text_hash FROM claims"))
 
     # -- embeddings ----------------------------------------------------------

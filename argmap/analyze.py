@@ -1,0 +1,139 @@
+"""Model stage: stored claims -> vectors -> issues (clusters) -> labelled issues -> relations.
+
+Stages state what they need: ``embed_claims`` needs an embedder and the store;
+``build_issues`` needs only vectors and claims; ``find_relations`` needs a stance
+scorer. ``analyze`` runs them and stores the result, skipping all work when the
+claims, the models and the settings are what the stored analysis was made from.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from typing import Callable, Mapping, Sequence
+
+import numpy as np
+
+from .cluster import IssueClusterer
+from .models import Claim, Issue, Relation
+from .relations import find_relations
+from .store import Store
+
+ANALYSIS_VERSION = "analysis-1"
+
+
+@dataclass(frozen=True)
+class Settings:
+    model: str  # embedding model name as stored
+    method: str = "argmap"  # "argmap": trained pair model for stance; "cosine": plain similarity
+    threshold: float | None = None  # clustering threshold (None: the clusterer's default)
+
+    def key(self, claims_hash: str, pair_model: str) -> str:
+        raw = json.dumps([ANALYSIS_VERSION, self.model, self.method, self.threshold, pair_model, claims_hash])
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def claims_hash(store: Store) -> str:
+    h = hashlib.sha256()
+    for cid, th in sorted(store.claim_hashes().items()):
+        h.update(f"{cid}:{th}\n".encode())
+    return h.hexdigest()
+
+
+def embed_claims(store: Store, embedder, progress: bool = False) -> dict[str, np.ndarray]:
+    """Vectors for every stored claim; only texts not yet embedded with this model are embedded."""
+    hashes = store.claim_hashes()
+    have = store.vectors(embedder.name, hashes.values())
+    missing = sorted(set(hashes.values()) - set(have))
+    if missing:
+        text_of = {}
+        for c in store.claims():
+            text_of.setdefault(hashes[c.id], c.embed_text)
+        vecs = embedder.encode([text_of[h] for h in missing], progress=progress)
+        store.add_vectors(embedder.name, zip(missing, vecs))
+        have.update(zip(missing, vecs))
+    return {cid: have[h] for cid, h in hashes.items()}
+
+
+_STOP = None
+
+
+def keyphrases(texts: Sequence[str], background: Sequence[str], k: int = 3) -> list[str]:
+    """Extractive key phrases of one issue: 1-3 word n-grams frequent here, rarer elsewhere."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+
+    stop = set(ENGLISH_STOP_WORDS) | {"said", "says", "just", "like", "does", "did", "make", "way"}
+    vec = CountVectorizer(ngram_range=(1, 3), stop_words=list(stop), token_pattern=r"(?u)\b[A-Za-z][\w'’-]+\b",
+                          lowercase=True)
+    try:
+        counts = vec.fit_transform(list(texts) + [" ".join(background)])
+    except ValueError:
+        return []
+    vocab = np.array(vec.get_feature_names_out())
+    here = np.asarray((counts[:-1] > 0).sum(axis=0)).ravel().astype(float)  # claims containing it
+    bg = np.asarray(counts[-1].todense()).ravel().astype(float)
+    n_words = np.array([len(v.split()) for v in vocab])
+    score = here * (1 + 0.5 * (n_words - 1)) / np.log(2 + bg)
+    order = sorted(range(len(vocab)), key=lambda i: (-score[i], vocab[i]))
+    chosen: list[str] = []
+    for i in order:
+        phrase = vocab[i]
+        if here[i] < 1 or any(phrase in c or c in phrase for c in chosen):
+            continue
+        chosen.append(phrase)
+        if len(chosen) == k:
+            break
+    # show each phrase as it is written in the claims (first occurrence), not lower-cased
+    shown = []
+    for p in chosen:
+        m = None
+        for t in texts:
+            m = re.search(r"\b" + r"\s+".join(map(re.escape, p.split())) + r"\b", t, re.I)
+            if m:
+                break
+        shown.append(m.group(0) if m else p)
+    return shown
+
+
+def build_issues(claims: Mapping[str, Claim], vectors: Mapping[str, np.ndarray],
+                 threshold: float | None = None) -> list[Issue]:
+    """Cluster claim vectors into issues, most central claim first; the rest stays unclustered."""
+    ids = sorted(claims)
+    if not ids:
+        return []
+    X = np.stack([vectors[i] for i in ids])
+    params = {} if threshold is None else {"threshold": threshold}
+    cl = IssueClusterer(**params).fit(X, keys=ids)
+    groups: dict[int, list[int]] = {}
+    for i, lab in enumerate(cl.labels_.tolist()):
+        if lab >= 0:
+            groups.setdefault(lab, []).append(i)
+    issues = []
+    for lab in sorted(groups):
+        members = sorted(groups[lab], key=lambda i: (-float(cl.centrality_[i]), ids[i]))
+        member_ids = tuple(ids[i] for i in members)
+        texts = [claims[c].text for c in member_ids]
+        others = [claims[c].text for c in ids if c not in set(member_ids)]
+        phrases = keyphrases(texts, others)
+        issues.append(Issue(f"issue-{lab + 1}", " · ".join(phrases) or texts[0][:60], tuple(phrases),
+                            member_ids[0], member_ids))
+    return issues
+
+
+def analyze(store: Store, settings: Settings, embedder_factory: Callable[[], object],
+            stance_factory: Callable[[Callable[[list[str]], np.ndarray]], Callable], pair_model_name: str,
+            progress: bool = False, force: bool = False) -> tuple[list[Issue], list[Relation], bool]:
+    """Embed, cluster and relate the stored claims; returns (issues, relations, ran)."""
+    key = settings.key(claims_hash(store), pair_model_name)
+    if not force and store.meta("analysis") == key:
+        return store.issues(), store.relations(), False
+    claims = {c.id: c for c in store.claims()}
+    embedder = embedder_factory()
+    vectors = embed_claims(store, embedder, progress=progress)
+    issues = build_issues(claims, vectors, settings.threshold)
+    by_text = {claims[cid].text: v for cid, v in vectors.items()}  # stance functions get claim texts
+    stance = stance_factory(lambda texts: np.stack([by_text[t] for t in texts]))
+    relations = find_relations(issues, claims, vectors, stance) if issues else []
+    store.save_analysis(issues, relations, {"analysis": key, "model": settings.model, "method": settings.method})
+    return issues, relations, True

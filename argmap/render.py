@@ -1,0 +1,606 @@
+"""Graphviz argument maps: an overview of all issues and one map per issue.
+
+Staged like argdown: the *map* stage (``issue_graph``, ``overview_graph``) builds a
+``graphviz.Digraph`` from plain data (``MapData``), the *export* stage (``render_maps``)
+runs Graphviz's ``dot`` and writes the files. Every style choice comes from
+``argmap.style``. The same data gives byte-identical DOT text: every iteration is sorted
+and node names derive from positions, never from hashing order.
+"""
+from __future__ import annotations
+
+import html
+import os
+import re
+import secrets
+import subprocess
+import textwrap
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import graphviz
+
+from argmap import style
+from argmap.errors import ArgmapError
+from argmap.models import Claim, Document, Issue, Relation
+
+FORMATS = ("svg", "png", "pdf", "dot")
+DOT_MISSING = "Graphviz 'dot' was not found: install Debian's graphviz package"
+
+__all__ = [
+    "FORMATS",
+    "MapData",
+    "analyst_border",
+    "analyst_palette",
+    "issue_graph",
+    "overview_graph",
+    "render_maps",
+    "sides",
+]
+
+
+@dataclass(frozen=True)
+class MapData:
+    """Everything a map needs, already computed (no model, no torch, no database)."""
+
+    documents: Mapping[str, Document]
+    claims: Mapping[str, Claim]
+    issues: Sequence[Issue]
+    relations: Sequence[Relation]  # Relation.issue says which issue; a < b
+    unclustered: Sequence[str] = ()  # claim ids in no issue
+
+
+# --- palette -----------------------------------------------------------------------------
+
+
+def analyst_palette(analysts: Iterable[str]) -> dict[str, str]:
+    """Fill colour per analyst, the same on every map.
+
+    Pass ALL analysts of the corpus: colours are assigned in sorted name order from
+    ``style.ANALYST_COLORS`` and repeat past its length; ``analyst_border`` then gives the
+    repeats a different border style. The dict is in sorted name order.
+    """
+    names = sorted({a for a in analysts})
+    colors = style.ANALYST_COLORS
+    return {name: colors[i % len(colors)] for i, name in enumerate(names)}
+
+
+def analyst_border(palette: Mapping[str, str], analyst: str) -> str:
+    """Border style of an analyst's nodes: the second attribute once colours repeat."""
+    names = sorted(palette)
+    if analyst not in palette:
+        return style.ANALYST_BORDERS[0]
+    rounds = names.index(analyst) // len(style.ANALYST_COLORS)
+    return style.ANALYST_BORDERS[rounds % len(style.ANALYST_BORDERS)]
+
+
+def _fill(palette: Mapping[str, str], analyst: str) -> str:
+    return palette.get(analyst, style.UNKNOWN_ANALYST_COLOR)
+
+
+# --- camps -------------------------------------------------------------------------------
+
+
+def _issue_key(issue: Issue) -> tuple:
+    """Natural order of issue ids: issue-2 before issue-10."""
+    parts = re.split(r"(\d+)", issue.id)
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts), issue.label
+
+
+def _in_issue(relation: Relation, issue: Issue, members: set[str]) -> bool:
+    if relation.issue:
+        return relation.issue == issue.id
+    return relation.a in members and relation.b in members
+
+
+def _relation_key(r: Relation) -> tuple:
+    return (r.a, r.b, r.kind, r.score, r.issue)
+
+
+def _issue_relations(issue: Issue, relations: Sequence[Relation]) -> list[Relation]:
+    members = set(issue.claim_ids)
+    return sorted((r for r in relations if _in_issue(r, issue, members)), key=_relation_key)
+
+
+def _issue_analysts(issue: Issue, claims: Mapping[str, Claim]) -> list[str]:
+    return sorted({claims[c].analyst for c in issue.claim_ids if c in claims})
+
+
+def _components(issue: Issue, relations: Sequence[Relation], claims: Mapping[str, Claim]
+                ) -> tuple[list[list[list[str]]], list[str]]:
+    """(components, unlinked): each component is a list of 1-2 camps of analysts.
+
+    Claim relations are summed per analyst pair (agree +score, disagree -score). Pairs are
+    taken strongest first; a pair joins the forest unless its analysts are already
+    connected (Kruskal), so a weaker contradicting pair never overrides a stronger one.
+    Each tree is then 2-coloured: agree = same camp, disagree = opposite camps.
+    """
+    net: dict[tuple[str, str], float] = defaultdict(float)
+    for r in _issue_relations(issue, relations):
+        ca, cb = claims.get(r.a), claims.get(r.b)
+        if ca is None or cb is None or ca.analyst == cb.analyst:
+            continue
+        sign = 1.0 if r.kind == style.AGREE else -1.0 if r.kind == style.DISAGREE else 0.0
+        net[tuple(sorted((ca.analyst, cb.analyst)))] += sign * r.score
+    pairs = sorted(((-abs(v), x, y, v) for (x, y), v in net.items() if abs(v) > 1e-9))
+
+    root: dict[str, str] = {}
+
+    def find(a: str) -> str:
+        while root.setdefault(a, a) != a:
+            a = root[a]
+        return a
+
+    tree: dict[str, list[tuple[str, bool]]] = defaultdict(list)
+    order: list[str] = []  # component roots in order of their strongest pair
+    for _, x, y, v in pairs:
+        rx, ry = find(x), find(y)
+        if rx == ry:
+            continue
+        root[max(rx, ry)] = min(rx, ry)
+        same = v > 0
+        tree[x].append((y, same))
+        tree[y].append((x, same))
+        order.extend(a for a in (x, y) if a not in order)
+
+    components: list[list[list[str]]] = []
+    seen: set[str] = set()
+    for start in order:
+        if start in seen:
+            continue
+        side = {start: 0}
+        stack = [start]
+        while stack:
+            a = stack.pop()
+            for b, same in sorted(tree[a]):
+                if b not in side:
+                    side[b] = side[a] if same else 1 - side[a]
+                    stack.append(b)
+        seen.update(side)
+        camps = [sorted(a for a, s in side.items() if s == k) for k in (0, 1)]
+        camps = sorted((c for c in camps if c), key=lambda c: (-len(c), c))
+        components.append(camps)
+    unlinked = [a for a in _issue_analysts(issue, claims) if a not in seen]
+    return components, unlinked
+
+
+def sides(issue: Issue, relations: Sequence[Relation], claims: Mapping[str, Claim]
+          ) -> list[list[str]]:
+    """Analysts of an issue grouped into camps: agree = same camp, disagree = opposite.
+
+    Greedy 2-colouring by the strongest analyst-pair relations first; deterministic.
+    Camps of one connected group come together (larger first); analysts linked to no
+    other analyst come last, one camp each.
+    """
+    components, unlinked = _components(issue, relations, claims)
+    return [camp for comp in components for camp in comp] + [[a] for a in unlinked]
+
+
+# --- text --------------------------------------------------------------------------------
+
+
+def _esc(text: str) -> str:
+    """Escape text for a double-quoted DOT string (label, tooltip): \\, " and newline."""
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def _plural(n: int) -> str:
+    return "" if n == 1 else "s"
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _truncate(text: str, limit: int) -> str:
+    """Keep the start of ``text``; cut at a word boundary and add an ellipsis."""
+    text = _squash(text)
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - len(style.ELLIPSIS)]
+    if " " in cut[limit // 2:]:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:.-") + style.ELLIPSIS
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    return textwrap.wrap(text, width=width, break_long_words=True, break_on_hyphens=False) or [""]
+
+
+def _plain_label(lines: Sequence[str], justify: str = "\\l") -> graphviz.quoting.NoHtml:
+    """Lines of a plain (non-HTML) label, each escaped and ended by a Graphviz break."""
+    return graphviz.nohtml("".join(_esc(line) + justify for line in lines))
+
+
+def _h(text: str) -> str:
+    """Escape text for an HTML-like label."""
+    return html.escape(text, quote=True)
+
+
+def _html_lines(lines: Sequence[str]) -> str:
+    return '<BR ALIGN="LEFT"/>'.join(_h(line) for line in lines) + '<BR ALIGN="LEFT"/>'
+
+
+def _tooltip(claim: Claim, documents: Mapping[str, Document]) -> str:
+    doc = documents.get(claim.document)
+    if doc is None:
+        title, source = style.DOCUMENT_UNKNOWN.format(document=claim.document), ""
+    else:
+        title = _squash(doc.title) or doc.id
+        extra = ", ".join(p for p in (_squash(doc.outlet), _squash(doc.date)) if p)
+        source = f" — {extra}" if extra else ""
+    return _esc(style.TOOLTIP.format(analyst=claim.analyst, title=title, source=source))
+
+
+def _cell_border(palette: Mapping[str, str], analyst: str) -> str:
+    cell_style, border = style.LEGEND_CELL_BORDER[analyst_border(palette, analyst)]
+    return (f' STYLE="{cell_style}"' if cell_style else "") + f' BORDER="{border}"'
+
+
+def _title_label(title_lines: Sequence[str], notes: Sequence[str], legend_rows: Sequence[str]
+                 ) -> str:
+    """HTML-like graph label: title, grey notes, then the legend; placed top left."""
+    rows = [f'<TR><TD ALIGN="LEFT" BALIGN="LEFT"><FONT POINT-SIZE="{style.TITLE_FONT_SIZE}">'
+            f"<B>{_html_lines(title_lines)}</B></FONT></TD></TR>"]
+    for note in notes:
+        rows.append(f'<TR><TD ALIGN="LEFT"><FONT COLOR="{style.MUTED_COLOR}">{_h(note)}'
+                    "</FONT></TD></TR>")
+    if legend_rows:
+        legend = "".join(legend_rows)
+        rows.append(
+            f'<TR><TD ALIGN="LEFT"><TABLE BORDER="1" COLOR="{style.LEGEND_BORDER_COLOR}" '
+            f'BGCOLOR="{style.LEGEND_FILL}" CELLBORDER="0" CELLSPACING="{style.LEGEND_CELLSPACING}" '
+            f'CELLPADDING="{style.LEGEND_CELLPADDING}">{legend}</TABLE></TD></TR>')
+    return ('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" '
+            f'CELLPADDING="{style.TITLE_CELLPADDING}">'
+            + "".join(rows) + "</TABLE>>")
+
+
+def _legend_heading(text: str) -> str:
+    return (f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="{style.LEGEND_FONT_SIZE}" '
+            f'COLOR="{style.MUTED_COLOR}"><B>{_h(text)}</B></FONT></TD></TR>')
+
+
+def _legend_analysts(analysts: Sequence[str], palette: Mapping[str, str]) -> list[str]:
+    per_row = style.LEGEND_ANALYSTS_PER_ROW
+    rows = []
+    for i in range(0, len(analysts), per_row):
+        rows.append("<TR>" + "".join(
+            f'<TD BGCOLOR="{_fill(palette, a)}"{_cell_border(palette, a)}>'
+            f'<FONT POINT-SIZE="{style.LEGEND_FONT_SIZE}">{_h(a)}</FONT></TD>'
+            for a in analysts[i:i + per_row]) + "</TR>")
+    grid = (f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="{style.LEGEND_CHIP_SPACING}" '
+            f'CELLPADDING="{style.LEGEND_CELLPADDING}">{"".join(rows)}</TABLE>')
+    return [_legend_heading(style.LEGEND_ANALYSTS), f'<TR><TD ALIGN="LEFT">{grid}</TD></TR>']
+
+
+def _legend_edges(heading: str, agree: str, disagree: str, extra: str = "") -> list[str]:
+    """A legend row: the agree line (unless ``agree`` is empty), the disagree line, a note."""
+    agree_style, disagree_style = style.EDGE_STYLE[style.AGREE], style.EDGE_STYLE[style.DISAGREE]
+    cells = ""
+    if agree:
+        cells += (
+            f'<TD><FONT COLOR="{agree_style["color"]}"><B>{_h(style.LEGEND_AGREE_LINE)}</B>'
+            f'</FONT></TD><TD ALIGN="LEFT"><FONT POINT-SIZE="{style.LEGEND_FONT_SIZE}">'
+            f'{_h(agree)}</FONT></TD><TD> </TD>')
+    cells += (
+        f'<TD><FONT COLOR="{disagree_style["color"]}"><B>{_h(style.LEGEND_DISAGREE_LINE)}</B>'
+        f'</FONT></TD><TD ALIGN="LEFT"><FONT POINT-SIZE="{style.LEGEND_FONT_SIZE}">'
+        f'{_h(disagree)}</FONT></TD>')
+    if extra:
+        cells += (f'<TD> </TD><TD ALIGN="LEFT"><FONT POINT-SIZE="{style.LEGEND_FONT_SIZE}">'
+                  f"{_h(extra)}</FONT></TD>")
+    return [_legend_heading(heading),
+            '<TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" '
+            f'CELLPADDING="{style.LEGEND_CELLPADDING}"><TR>{cells}</TR></TABLE></TD></TR>']
+
+
+def _new_graph(name: str, rankdir: str, ranksep: str) -> graphviz.Digraph:
+    g = graphviz.Digraph(name=name)
+    g.attr("graph", rankdir=rankdir, nodesep=style.NODESEP, ranksep=ranksep,
+           fontname=style.FONT, fontsize=str(style.FONT_SIZE), fontcolor=style.TEXT_COLOR,
+           bgcolor=style.BACKGROUND, pad=style.PAD, labelloc="t", labeljust="l",
+           splines=style.SPLINES, newrank="true", compound="true")
+    g.attr("node", fontname=style.FONT, fontsize=str(style.FONT_SIZE),
+           fontcolor=style.TEXT_COLOR)
+    g.attr("edge", fontname=style.FONT, fontsize=str(style.EDGE_FONT_SIZE))
+    return g
+
+
+# --- issue map ---------------------------------------------------------------------------
+
+
+def issue_graph(data: MapData, issue: Issue, palette: Mapping[str, str]) -> graphviz.Digraph:
+    """One issue: its most central claims coloured by analyst, grouped into camps, with
+    agree/disagree edges between them, a legend and the issue label as title.
+
+    Needs ``data.claims`` (text, analyst), ``data.documents`` (tooltips),
+    ``data.relations`` and the corpus-wide ``palette`` from ``analyst_palette``.
+    """
+    known = [c for c in dict.fromkeys(issue.claim_ids) if c in data.claims]
+    shown = known[: style.MAX_CLAIMS_PER_ISSUE]
+    hidden = len(known) - len(shown)
+    position = {c: i for i, c in enumerate(shown)}
+    node = {c: f"claim{i + 1}" for i, c in enumerate(shown)}
+    analysts = _issue_analysts(issue, data.claims)
+
+    components, unlinked = _components(issue, data.relations, data.claims)
+    camps = [camp for comp in components for camp in comp]
+
+    rels = [r for r in _issue_relations(issue, data.relations)
+            if r.a in position and r.b in position and r.kind in style.EDGE_STYLE
+            and data.claims[r.a].analyst != data.claims[r.b].analyst]
+    strongest = sorted(rels, key=lambda r: (-r.score, _relation_key(r)))
+    kept = strongest[: style.MAX_RELATIONS_PER_ISSUE]
+    dropped = len(rels) - len(kept)
+    kept.sort(key=lambda r: (min(position[r.a], position[r.b]),
+                             max(position[r.a], position[r.b]), _relation_key(r)))
+
+    notes = [style.ISSUE_SUBTITLE.format(issue_id=issue.id, n_claims=len(known),
+                                         s=_plural(len(known)), n_analysts=len(analysts),
+                                         s2=_plural(len(analysts)))]
+    if hidden:
+        notes.append(style.MORE_CLAIMS.format(n=hidden, s=_plural(hidden)))
+    if dropped:
+        notes.append(style.MORE_RELATIONS.format(n=dropped, s=_plural(dropped)))
+    shown_analysts = sorted({data.claims[c].analyst for c in shown})
+    legend = _legend_analysts(shown_analysts, palette) + _legend_edges(
+        style.LEGEND_EDGES, style.LEGEND_AGREE, style.LEGEND_DISAGREE,
+        style.LEGEND_CAMPS if camps else "")
+    title = _wrap(_truncate(style.ISSUE_TITLE.format(label=issue.label, issue_id=issue.id),
+                            style.ISSUE_LABEL_MAX_CHARS), style.ISSUE_LABEL_WRAP)
+
+    g = _new_graph(issue.id or "issue", style.ISSUE_RANKDIR, style.RANKSEP)
+    g.attr("graph", label=_title_label(title, notes, legend))
+    g.attr("node", shape=style.CLAIM_SHAPE, margin=style.CLAIM_MARGIN,
+           penwidth=style.CLAIM_PENWIDTH, color=style.CLAIM_BORDER_COLOR)
+
+    def claim_node(target: graphviz.Digraph, cid: str) -> None:
+        claim = data.claims[cid]
+        text = _wrap(_truncate(claim.text, style.CLAIM_MAX_CHARS), style.CLAIM_WRAP)
+        label = _plain_label(text) + _plain_label([style.ANALYST_PREFIX + claim.analyst], "\\r")
+        attrs = {}
+        doc = data.documents.get(claim.document)
+        if doc is not None and doc.url:
+            attrs.update(URL=_esc(doc.url), target="_blank")
+        target.node(node[cid], label=label, tooltip=_tooltip(claim, data.documents),
+                    fillcolor=_fill(palette, claim.analyst),
+                    style=f"{style.CLAIM_STYLE},{analyst_border(palette, claim.analyst)}",
+                    id=_esc(f"claim-{cid}"), **attrs)
+
+    # one column per camp, left to right; claims of unlinked analysts in a last column
+    columns = [(style.CAMP_LABEL.format(letter=_letter(k)), camp) for k, camp in enumerate(camps)]
+    if unlinked:
+        columns.append((style.NO_RELATIONS_CAMP, unlinked))
+    column_of = {a: k for k, (_, camp) in enumerate(columns) for a in camp}
+
+    def column(cid: str) -> int:
+        return column_of[data.claims[cid].analyst]
+
+    links: dict[str, list[tuple[float, str]]] = defaultdict(list)
+    for r in kept:
+        if column(r.a) == column(r.b):
+            links[r.a].append((r.score, r.b))
+            links[r.b].append((r.score, r.a))
+    row: dict[str, int] = {}
+    firsts: list[str] = []
+    for k, (column_label, camp) in enumerate(columns):
+        members = _chain([c for c in shown if column(c) == k], links, position)
+        if not members:
+            continue
+        row.update((cid, i) for i, cid in enumerate(members))
+        with g.subgraph(name=f"cluster_camp{k + 1}") as sub:
+            sub.attr(label=_esc(column_label), style=style.CAMP_BOX_STYLE,
+                     color=style.CAMP_BOX_COLOR, fillcolor=style.CAMP_BOX_FILL,
+                     fontcolor=style.MUTED_COLOR, margin=style.CLUSTER_MARGIN)
+            with sub.subgraph() as same:
+                same.attr(rank="same")
+                for cid in members:
+                    claim_node(same, cid)
+        firsts.append(node[members[0]])
+    for tail, head in zip(firsts, firsts[1:]):
+        g.edge(tail, head, style="invis")
+
+    for r in kept:
+        tail, head = sorted((r.a, r.b), key=lambda c: (column(c), row[c]))
+        attrs = dict(style.EDGE_STYLE[r.kind])
+        label = style.SCORE_FORMAT.format(r.score)
+        attrs.update(fontcolor=attrs["color"], tooltip=_esc(f"{r.kind} {label}"))
+        if column(tail) == column(head):
+            # within a column: a flat edge; the xlabel is placed after layout
+            attrs["xlabel"] = _esc(label)
+        else:
+            attrs["label"] = _esc(label)
+        g.edge(node[tail], node[head], **attrs)
+    return g
+
+
+def _chain(members: Sequence[str], links: Mapping[str, list[tuple[float, str]]],
+           position: Mapping[str, int]) -> list[str]:
+    """Order a column so that claims linked within it sit next to each other: start at the
+    most central claim left, then follow its strongest link to a claim not yet placed."""
+    order: list[str] = []
+    remaining = set(members)
+    while remaining:
+        current: str | None = min(remaining, key=position.__getitem__)
+        while current is not None:
+            order.append(current)
+            remaining.discard(current)
+            nexts = [(-score, position[o], o) for score, o in links.get(current, ())
+                     if o in remaining]
+            current = min(nexts)[2] if nexts else None
+    return order
+
+
+def _letter(k: int) -> str:
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    return letters[k % 26] + (str(k // 26 + 1) if k >= 26 else "")
+
+
+# --- overview ----------------------------------------------------------------------------
+
+
+def overview_graph(data: MapData, palette: Mapping[str, str]) -> graphviz.Digraph:
+    """All issues at a glance: per issue a box with its label, holding one box per camp
+    of analysts (analysts in a camp agree); a red dashed edge joins camps that disagree.
+
+    Needs ``data.issues``, ``data.claims`` (analysts), ``data.relations`` (camps),
+    ``data.unclustered`` (a count in the title) and the corpus-wide ``palette``.
+    """
+    issues = sorted(data.issues, key=_issue_key)
+    shown = issues[: style.MAX_OVERVIEW_ISSUES]
+    all_analysts = sorted({a for i in issues for a in _issue_analysts(i, data.claims)})
+    notes = []
+    if len(issues) > len(shown):
+        more = len(issues) - len(shown)
+        notes.append(style.MORE_ISSUES.format(n=more, s=_plural(more)))
+    unclustered = sorted(set(data.unclustered))
+    if unclustered:
+        notes.append(style.UNCLUSTERED_NOTE.format(n=len(unclustered),
+                                                   s=_plural(len(unclustered))))
+    legend = _legend_edges(style.LEGEND_TITLE, "", style.OVERVIEW_LEGEND_DISAGREE,
+                           style.OVERVIEW_LEGEND_CAMPS)
+    title = [style.OVERVIEW_TITLE.format(n_issues=len(issues), s=_plural(len(issues)),
+                                         n_analysts=len(all_analysts),
+                                         s2=_plural(len(all_analysts)))]
+
+    g = _new_graph("overview", style.OVERVIEW_RANKDIR, style.OVERVIEW_RANKSEP)
+    g.attr("graph", label=_title_label(title, notes, legend))
+    g.attr("node", shape=style.ANALYST_SHAPE, margin=style.ANALYST_MARGIN,
+           color=style.CLAIM_BORDER_COLOR)
+
+    disagree = dict(style.EDGE_STYLE[style.DISAGREE])
+    # rankdir=LR stacks clusters bottom-up in input order: emit the last issue first
+    for n, issue in reversed(list(enumerate(shown, start=1))):
+        components, unlinked = _components(issue, data.relations, data.claims)
+        n_claims = sum(1 for c in dict.fromkeys(issue.claim_ids) if c in data.claims)
+        heading = _wrap(_truncate(style.ISSUE_BOX_LABEL.format(issue_id=issue.id,
+                                                               label=issue.label),
+                                  style.ISSUE_LABEL_MAX_CHARS), style.ISSUE_LABEL_WRAP)
+        counts = style.ISSUE_BOX_COUNTS.format(n_claims=n_claims, s=_plural(n_claims))
+        label = (f"<<B>{_html_lines(heading)}</B>"
+                 f'<FONT COLOR="{style.MUTED_COLOR}">{_h(counts)}</FONT><BR ALIGN="LEFT"/>>')
+        with g.subgraph(name=f"cluster_issue{n}") as box:
+            box.attr(label=label, style=f"{style.ISSUE_BOX_STYLE},filled",
+                     color=style.ISSUE_BOX_COLOR, fillcolor=style.ISSUE_BOX_FILL,
+                     fontsize=str(style.CLUSTER_FONT_SIZE), margin=style.CLUSTER_MARGIN)
+            camps: list[tuple[str, list[str]]] = []
+            for comp in components:
+                for camp in comp:
+                    camps.append((style.CAMP_LABEL.format(letter=_letter(len(camps))), camp))
+            if unlinked:
+                camps.append((style.NO_RELATIONS_CAMP, unlinked))
+            firsts: list[str] = []
+            for k, (camp_label, camp) in enumerate(camps, start=1):
+                first = f"i{n}c{k}a1"
+                firsts.append(first)
+                with box.subgraph(name=f"cluster_issue{n}camp{k}") as sub:
+                    sub.attr(label=_esc(camp_label), style=style.OVERVIEW_CAMP_STYLE,
+                             color=style.OVERVIEW_CAMP_COLOR, fillcolor=style.OVERVIEW_CAMP_FILL,
+                             fontcolor=style.MUTED_COLOR, fontsize=str(style.FONT_SIZE))
+                    names = camp[: style.MAX_OVERVIEW_ANALYSTS]
+                    ids = []
+                    for j, analyst in enumerate(names, start=1):
+                        ids.append(f"i{n}c{k}a{j}")
+                        sub.node(ids[-1], label=_plain_label([analyst], "\\n"),
+                                 fillcolor=_fill(palette, analyst),
+                                 style=f"{style.ANALYST_STYLE},{analyst_border(palette, analyst)}",
+                                 tooltip=_esc(analyst))
+                    if len(camp) > len(names):
+                        ids.append(f"i{n}c{k}more")
+                        sub.node(ids[-1], label=_esc(style.MORE_ANALYSTS.format(
+                            n=len(camp) - len(names))), shape=style.MORE_SHAPE,
+                            fontcolor=style.MUTED_COLOR)
+                    with sub.subgraph() as same:
+                        same.attr(rank="same")
+                        for node_id in ids:
+                            same.node(node_id)
+        # camps of one component: the first disagrees with the second
+        k = 0
+        for comp in components:
+            if len(comp) == 2:
+                g.edge(firsts[k], firsts[k + 1], ltail=f"cluster_issue{n}camp{k + 1}",
+                       lhead=f"cluster_issue{n}camp{k + 2}", **disagree)
+            k += len(comp)
+    return g
+
+
+# --- export ------------------------------------------------------------------------------
+
+
+def _issue_filenames(issues: Sequence[Issue]) -> list[str]:
+    """File stems: the issue ids when they are distinct "issue-N", else issue-1, issue-2, ..."""
+    ids = [issue.id for issue in issues]
+    if len(set(ids)) == len(ids) and all(re.fullmatch(r"issue-\d+", i) for i in ids):
+        return ids
+    return [f"issue-{n}" for n in range(1, len(issues) + 1)]
+
+
+def _write_atomic(path: Path, payload: bytes) -> None:
+    """Write a temporary file beside ``path`` (mode 0666 less umask), then os.replace it."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(payload)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def _export(graph: graphviz.Digraph, fmt: str) -> bytes:
+    if fmt == "dot":
+        return graph.source.encode("utf-8")
+    if fmt == "png":
+        graph = graph.copy()
+        graph.attr("graph", dpi=style.DPI)
+    try:
+        return graph.pipe(format=fmt)
+    except graphviz.ExecutableNotFound:
+        raise ArgmapError(DOT_MISSING) from None
+    except subprocess.CalledProcessError as exc:
+        stderr = exc.stderr.decode("utf-8", "replace") if isinstance(exc.stderr, bytes) \
+            else str(exc.stderr or "")
+        first = next((line for line in stderr.splitlines() if line.strip()), "")
+        raise ArgmapError(f"Graphviz 'dot' failed on map {graph.name!r}: "
+                          f"{first or 'exit status ' + str(exc.returncode)}") from None
+
+
+def render_maps(data: MapData, out_dir: Path, fmt: str = "svg") -> list[Path]:
+    """Write overview.<fmt> and one issue-N.<fmt> per issue into ``out_dir``.
+
+    fmt is svg, png, pdf or dot (DOT source, needs no Graphviz). Files are written
+    atomically; issue-N.<fmt> files left by an earlier run with more issues are removed.
+    Returns the written paths, overview first. Raises ArgmapError if ``dot`` is missing.
+    """
+    if fmt not in FORMATS:
+        raise ArgmapError(f"unknown map format {fmt!r}: use one of {', '.join(FORMATS)}")
+    out_dir = Path(out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ArgmapError(f"{out_dir}: cannot create the map folder ({exc.strerror})") from None
+    analysts = [c.analyst for c in data.claims.values()]
+    palette = analyst_palette(analysts)
+    jobs = [("overview", overview_graph(data, palette))]
+    issues = sorted(data.issues, key=_issue_key)
+    for stem, issue in zip(_issue_filenames(issues), issues):
+        jobs.append((stem, issue_graph(data, issue, palette)))
+    written: list[Path] = []
+    try:
+        for stem, graph in jobs:
+            path = out_dir / f"{stem}.{fmt}"
+            _write_atomic(path, _export(graph, fmt))
+            written.append(path)
+        keep = {p.name for p in written}
+        for old in sorted(out_dir.glob(f"issue-*.{fmt}")):
+            if re.fullmatch(rf"issue-\d+\.{re.escape(fmt)}", old.name) and old.name not in keep:
+                old.unlink()
+    except OSError as exc:
+        raise ArgmapError(f"{out_dir}: cannot write maps ({exc.strerror or exc})") from None
+    return written

@@ -1,0 +1,134 @@
+"""Every Graphviz style default of argmap's maps, declared in one place.
+
+render.py reads all fonts, shapes, colours, line styles, wrap widths, caps and legend
+wording from here; it hard-codes none. Colours are hex strings, sizes are points.
+"""
+from __future__ import annotations
+
+# --- fonts -----------------------------------------------------------------------------
+# A family list: SVG viewers use it as CSS font-family; Graphviz's cairo/pango renderer
+# (PNG, PDF) picks the first installed family (Liberation Sans / DejaVu Sans on Debian).
+FONT = "Helvetica,Arial,sans-serif"
+FONT_SIZE = 14  # claim text, analyst nodes (>= 12 pt for PNG at normal zoom)
+TITLE_FONT_SIZE = 20  # graph title (issue label / overview title)
+CLUSTER_FONT_SIZE = 15  # issue and camp boxes on the overview
+EDGE_FONT_SIZE = 12  # relation score on issue maps
+LEGEND_FONT_SIZE = 13
+TEXT_COLOR = "#222222"
+MUTED_COLOR = "#555555"  # "+N more" notes, legend headings
+
+# --- page layout -----------------------------------------------------------------------
+BACKGROUND = "#FFFFFF"
+ISSUE_RANKDIR = "LR"  # camps of an issue map side by side, left to right
+OVERVIEW_RANKDIR = "LR"  # per issue: one camp box left, the other right; issues stacked
+NODESEP = "0.35"  # inches between nodes of a rank
+RANKSEP = "1.4"  # inches between ranks: room for edge labels between camps
+OVERVIEW_RANKSEP = "1.0"
+PAD = "0.3"
+DPI = "110"  # PNG resolution; text stays sharp at normal zoom
+CLUSTER_MARGIN = "14"
+SPLINES = "true"
+
+# --- claim nodes (issue maps) ----------------------------------------------------------
+CLAIM_SHAPE = "box"
+CLAIM_STYLE = "rounded,filled"  # plus the analyst's border style
+CLAIM_MARGIN = "0.18,0.10"
+CLAIM_PENWIDTH = "1.4"
+CLAIM_BORDER_COLOR = "#444444"
+CLAIM_WRAP = 40  # characters per line of claim text
+CLAIM_MAX_CHARS = 220  # longer claims are cut at a word boundary and end with ELLIPSIS
+ELLIPSIS = "…"
+ANALYST_PREFIX = "— "  # line under the claim text naming the analyst
+CAMP_BOX_STYLE = "rounded,dashed"  # a camp on an issue map: a dashed rounded box
+CAMP_BOX_COLOR = "#999999"
+CAMP_BOX_FILL = "#FFFFFF"
+
+# --- analyst palette -------------------------------------------------------------------
+# Paul Tol's "light" scheme: colour-blind safe, light enough for black text.
+# https://personal.sron.nl/~pault/#sec:qualitative
+ANALYST_COLORS = (
+    "#77AADD",  # light blue
+    "#EE8866",  # orange
+    "#EEDD88",  # light yellow
+    "#FFAABB",  # pink
+    "#99DDFF",  # light cyan
+    "#44BB99",  # mint
+    "#BBCC33",  # pear
+    "#AAAA00",  # olive
+    "#DDDDDD",  # pale grey
+)
+# Past len(ANALYST_COLORS) analysts the colours repeat; the n-th round of repeats gets
+# the n-th border style, so two analysts never share both colour and border.
+ANALYST_BORDERS = ("solid", "dashed", "dotted", "bold")
+UNKNOWN_ANALYST_COLOR = "#FFFFFF"  # an analyst missing from the palette
+
+# --- relation edges --------------------------------------------------------------------
+AGREE = "agree"
+DISAGREE = "disagree"
+EDGE_STYLE = {
+    # kind: colour, line style, pen width, arrowheads -- differ in colour AND line style
+    AGREE: {"color": "#228833", "style": "solid", "penwidth": "2.2", "dir": "none"},
+    DISAGREE: {"color": "#CC3311", "style": "dashed", "penwidth": "2.2", "dir": "both",
+               "arrowhead": "tee", "arrowtail": "tee"},
+}
+SCORE_FORMAT = "{:.2f}"  # relation score shown as the edge label
+
+# --- overview --------------------------------------------------------------------------
+ISSUE_BOX_STYLE = "rounded"
+ISSUE_BOX_COLOR = "#666666"
+ISSUE_BOX_FILL = "#F7F7F7"
+OVERVIEW_CAMP_STYLE = "rounded,filled"
+OVERVIEW_CAMP_FILL = "#FFFFFF"
+OVERVIEW_CAMP_COLOR = "#AAAAAA"
+ANALYST_SHAPE = "box"
+ANALYST_STYLE = "rounded,filled"
+ANALYST_MARGIN = "0.15,0.06"
+ISSUE_LABEL_WRAP = 72  # characters per line of an issue label
+ISSUE_LABEL_MAX_CHARS = 120
+
+# --- caps ------------------------------------------------------------------------------
+MAX_CLAIMS_PER_ISSUE = 14  # the most central claims (issue.claim_ids order)
+MAX_RELATIONS_PER_ISSUE = 20  # the strongest relations among the claims shown
+MAX_OVERVIEW_ISSUES = 12  # first issues in id order (issue-1 is the largest)
+MAX_OVERVIEW_ANALYSTS = 8  # per camp box on the overview
+
+# --- text ------------------------------------------------------------------------------
+ISSUE_TITLE = "{label}"
+ISSUE_SUBTITLE = "{issue_id} · {n_claims} claim{s} · {n_analysts} analyst{s2}"
+MORE_CLAIMS = "+{n} more claim{s} not shown"
+MORE_RELATIONS = "+{n} weaker relation{s} not shown"
+OVERVIEW_TITLE = "Argument map: {n_issues} issue{s}, {n_analysts} analyst{s2}"
+MORE_ISSUES = "+{n} more issue{s} not shown"
+MORE_ANALYSTS = "+{n} more"
+UNCLUSTERED_NOTE = "{n} claim{s} in no issue"
+ISSUE_BOX_LABEL = "{issue_id}: {label}"
+ISSUE_BOX_COUNTS = "{n_claims} claim{s}"
+CAMP_LABEL = "side {letter}"
+NO_RELATIONS_CAMP = "no agree/disagree link"
+LEGEND_TITLE = "Legend"
+LEGEND_ANALYSTS = "Analysts"
+LEGEND_EDGES = "Relations between claims"
+LEGEND_AGREE = "agree (score)"
+LEGEND_DISAGREE = "disagree (score)"
+LEGEND_AGREE_LINE = "━━━━"  # drawn in the agree colour: a solid line
+LEGEND_DISAGREE_LINE = "╺━ ╺━ ╺━"  # drawn in the disagree colour: a dashed line
+LEGEND_CAMPS = "Dashed boxes: camps (who sides with whom)"
+OVERVIEW_LEGEND_CAMPS = "White boxes: camps, analysts who agree"
+OVERVIEW_LEGEND_DISAGREE = "camps disagree"
+TOOLTIP = "{analyst}\n{title}{source}"  # source: " — outlet, date" when known
+DOCUMENT_UNKNOWN = "(unknown document {document})"
+LEGEND_BORDER_COLOR = "#999999"
+LEGEND_FILL = "#FFFFFF"
+LEGEND_CELLPADDING = "4"
+LEGEND_CELLSPACING = "2"
+LEGEND_CHIP_SPACING = "4"  # between analyst colour chips
+TITLE_CELLPADDING = "3"
+MORE_SHAPE = "plaintext"  # the "+N more" note in an overview camp box
+# How each ANALYST_BORDERS entry is drawn on an HTML-like legend cell: (STYLE, BORDER).
+LEGEND_CELL_BORDER = {
+    "solid": ("", "1"),
+    "dashed": ("dashed", "1"),
+    "dotted": ("dotted", "1"),
+    "bold": ("", "3"),
+}
+LEGEND_ANALYSTS_PER_ROW = 4

@@ -56,42 +56,40 @@ def embed_claims(store: Store, embedder, progress: bool = False) -> dict[str, np
     return {cid: have[h] for cid, h in hashes.items()}
 
 
-_STOP = None
-
-
 def keyphrases(texts: Sequence[str], background: Sequence[str], k: int = 3) -> list[str]:
-    """Extractive key phrases of one issue: 1-3 word n-grams frequent here, rarer elsewhere."""
+    """Extractive key phrases of one issue: 1-4 word phrases, as written in its claims, that
+    occur in many of its claims and rarely elsewhere. A phrase neither starts nor ends with
+    a stop word, and phrases sharing a word with a better one are skipped."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
-    stop = set(ENGLISH_STOP_WORDS) | {"said", "says", "just", "like", "does", "did", "make", "way"}
-    vec = CountVectorizer(ngram_range=(1, 3), stop_words=list(stop), token_pattern=r"(?u)\b[A-Za-z][\w'’-]+\b",
-                          lowercase=True)
+    stop = set(ENGLISH_STOP_WORDS) | {"said", "says", "just", "like", "does", "did", "make", "way", "also", "s"}
+    vec = CountVectorizer(ngram_range=(1, 4), token_pattern=r"(?u)\b[A-Za-z][\w-]+\b", lowercase=True)
     try:
         counts = vec.fit_transform(list(texts) + [" ".join(background)])
     except ValueError:
         return []
-    vocab = np.array(vec.get_feature_names_out())
+    vocab = vec.get_feature_names_out()
+    ok = np.array([w.split()[0] not in stop and w.split()[-1] not in stop and len(w) > 2 for w in vocab])
     here = np.asarray((counts[:-1] > 0).sum(axis=0)).ravel().astype(float)  # claims containing it
     bg = np.asarray(counts[-1].todense()).ravel().astype(float)
     n_words = np.array([len(v.split()) for v in vocab])
-    score = here * (1 + 0.5 * (n_words - 1)) / np.log(2 + bg)
+    score = here * (1 + 0.3 * (n_words - 1)) / np.log(2 + bg)
+    score = np.where(ok, np.where(here >= 2, score, 0.1 * score), -1)  # shared by several claims first
     order = sorted(range(len(vocab)), key=lambda i: (-score[i], vocab[i]))
     chosen: list[str] = []
+    used: set[str] = set()
     for i in order:
-        phrase = vocab[i]
-        if here[i] < 1 or any(phrase in c or c in phrase for c in chosen):
+        words = set(vocab[i].split())
+        if score[i] <= 0 or words & used:
             continue
-        chosen.append(phrase)
+        chosen.append(vocab[i])
+        used |= words
         if len(chosen) == k:
             break
-    # show each phrase as it is written in the claims (first occurrence), not lower-cased
-    shown = []
+    shown = []  # each phrase as first written in the claims, not lower-cased
     for p in chosen:
-        m = None
-        for t in texts:
-            m = re.search(r"\b" + r"\s+".join(map(re.escape, p.split())) + r"\b", t, re.I)
-            if m:
-                break
+        pattern = re.compile(r"\b" + r"\W+".join(map(re.escape, p.split())) + r"\b", re.I)
+        m = next((m for m in map(pattern.search, texts) if m), None)
         shown.append(m.group(0) if m else p)
     return shown
 

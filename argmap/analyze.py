@@ -16,6 +16,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 
 from .cluster import IssueClusterer
+from .embed import text_hash
 from .models import Claim, Issue, Relation
 from .relations import find_relations
 from .store import Store
@@ -36,24 +37,31 @@ class Settings:
 
 def claims_hash(store: Store) -> str:
     h = hashlib.sha256()
-    for cid, th in sorted(store.claim_hashes().items()):
-        h.update(f"{cid}:{th}\n".encode())
+    for c in sorted(store.claims(), key=lambda c: c.id):
+        h.update(f"{c.id}:{text_hash(c.embed_text)}\n".encode())
     return h.hexdigest()
 
 
-def embed_claims(store: Store, embedder, progress: bool = False) -> dict[str, np.ndarray]:
-    """Vectors for every stored claim; only texts not yet embedded with this model are embedded."""
-    hashes = store.claim_hashes()
-    have = store.vectors(embedder.name, hashes.values())
-    missing = sorted(set(hashes.values()) - set(have))
+def embed_claims(store: Store, embedder, progress: bool = False) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Vectors of every stored claim's text and of its embed_text (text with its lead).
+
+    Both are cached in the store by model and text hash: only texts never embedded with
+    this model are embedded. Search uses the first, clustering the second.
+    """
+    claims = store.claims()
+    texts = {}
+    for c in claims:
+        texts.setdefault(text_hash(c.text), c.text)
+        texts.setdefault(text_hash(c.embed_text), c.embed_text)
+    have = store.vectors(embedder.name, texts)
+    missing = sorted(set(texts) - set(have))
     if missing:
-        text_of = {}
-        for c in store.claims():
-            text_of.setdefault(hashes[c.id], c.embed_text)
-        vecs = embedder.encode([text_of[h] for h in missing], progress=progress)
+        vecs = embedder.encode([texts[h] for h in missing], progress=progress)
         store.add_vectors(embedder.name, zip(missing, vecs))
         have.update(zip(missing, vecs))
-    return {cid: have[h] for cid, h in hashes.items()}
+    own = {c.id: have[text_hash(c.text)] for c in claims}
+    with_lead = {c.id: have[text_hash(c.embed_text)] for c in claims}
+    return own, with_lead
 
 
 def keyphrases(texts: Sequence[str], background: Sequence[str], k: int = 3) -> list[str]:
@@ -128,7 +136,7 @@ def analyze(store: Store, settings: Settings, embedder_factory: Callable[[], obj
         return store.issues(), store.relations(), False
     claims = {c.id: c for c in store.claims()}
     embedder = embedder_factory()
-    vectors = embed_claims(store, embedder, progress=progress)
+    _, vectors = embed_claims(store, embedder, progress=progress)
     issues = build_issues(claims, vectors, settings.threshold)
     by_text = {claims[cid].text: v for cid, v in vectors.items()}  # stance functions get claim texts
     stance = stance_factory(lambda texts: np.stack([by_text[t] for t in texts]))

@@ -181,7 +181,7 @@ class Store:
                 c.execute(
                     'INSERT INTO claims (id, document_id, analyst_id, text, text_hash, paragraph, start, "end", context, lead)'
                     " VALUES (?, ?, (SELECT id FROM analysts WHERE name = ?), ?, ?, ?, ?, ?, ?, ?)",
-                    (claim.id, doc.id, claim.analyst, claim.text, text_hash(claim.embed_text), claim.paragraph,
+                    (claim.id, doc.id, claim.analyst, claim.text, text_hash(claim.text), claim.paragraph,
                      claim.start, claim.end, claim.context, claim.lead),
                 )
             c.execute("DELETE FROM analysts WHERE id NOT IN (SELECT DISTINCT analyst_id FROM claims)")
@@ -225,7 +225,7 @@ class Store:
         return [AnalystCount(*r) for r in rows]
 
     def claim_hashes(self) -> dict[str, str]:
-        """Claim id -> hash of the text that is embedded for it (Claim.embed_text)."""
+        """Claim id -> hash of its text (the key of its vector in ``embeddings``)."""
         return dict(self.conn.execute("SELECT id, text_hash FROM claims"))
 
     # -- embeddings ----------------------------------------------------------

@@ -1,0 +1,244 @@
+"""argmap's issue clustering: group claim vectors that make the same point.
+
+``IssueClusterer`` works on L2-normalised vectors (stored embeddings), scikit-learn style::
+
+    cl = IssueClusterer(threshold=0.7).fit(X, keys=ids)
+    cl.labels_       # int per row, -1 = fits no issue (never dropped)
+    cl.centrality_   # cosine of each row to its cluster's centroid (0.0 for -1 rows)
+
+Algorithm: average-linkage agglomerative clustering on cosine similarity, cut where the
+average similarity between two groups falls below ``threshold``; clusters smaller than
+``min_cluster_size`` become -1. Up to ``dense_limit`` items this is exact on the full
+similarity matrix (see :func:`similarity_matrix`). Beyond that it is two-stage, so memory
+stays O(n * dense_limit): a seeded k-means splits the items into blocks of at most
+``dense_limit``, each block is clustered exactly, then clusters of different blocks whose
+average pairwise cosine (the dot product of their mean vectors) reaches ``threshold`` are
+merged, most similar first. 50,000 x 384 takes well under a minute on 2 cores.
+
+Determinism: rows are sorted by ``keys`` (stable string ids; without keys, by the vector
+values) before fitting and results are mapped back, so the same items in any order get
+the same clustering. Cluster ids are numbered by size (largest first), ties by smallest key.
+
+Optional refinement: ``pair_scores`` (an n x n dense array with NaN for "no score", or a
+scipy sparse matrix whose stored entries are the scored pairs), e.g. the trained pair
+model's match probabilities for each item's nearest neighbours; scored pairs use
+``(1 - pair_weight) * cosine + pair_weight * score``.
+
+Default threshold 0.70 (cosine): tuned on the train splits of ArgKP (per topic and stance)
+and PERSPECTRUM (per claim) for the mean of the two sets' ARI; see docs/quality.md.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+DEFAULT_THRESHOLD = 0.70
+DEFAULT_REFINED_THRESHOLD = 0.55
+
+
+def _normalise(X: np.ndarray) -> np.ndarray:
+    X = np.asarray(X, dtype=np.float32)
+    if X.ndim != 2:
+        raise ValueError(f"expected a 2-d array of vectors, got shape {X.shape}")
+    norms = np.linalg.norm(X, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return X / norms
+
+
+def _blend(S: np.ndarray, P, weight: float) -> np.ndarray:
+    """Blend pair scores P (dense with NaN, or sparse) into similarity matrix S in place."""
+    if P is None:
+        return S
+    try:
+        import scipy.sparse as sp
+    except ImportError:  # pragma: no cover
+        sp = None
+    if sp is not None and sp.issparse(P):
+        C = sp.coo_matrix(P)
+        rows, cols, vals = C.row, C.col, C.data.astype(np.float32)
+        # symmetrise: average the two directions where both were scored
+        acc = {}
+        for r, c, v in zip(rows.tolist(), cols.tolist(), vals.tolist()):
+            k = (r, c) if r < c else (c, r)
+            if r == c:
+                continue
+            s, n = acc.get(k, (0.0, 0))
+            acc[k] = (s + v, n + 1)
+        for (r, c), (s, n) in acc.items():
+            v = (1 - weight) * S[r, c] + weight * (s / n)
+            S[r, c] = S[c, r] = v
+        return S
+    P = np.asarray(P, dtype=np.float32)
+    if P.shape != S.shape:
+        raise ValueError(f"pair_scores has shape {P.shape}, expected {S.shape}")
+    Pt = np.where(np.isnan(P), P.T, P)
+    Ps = np.where(np.isnan(Pt.T), Pt, (Pt + Pt.T) / 2)
+    mask = ~np.isnan(Ps)
+    np.fill_diagonal(mask, False)
+    S[mask] = (1 - weight) * S[mask] + weight * Ps[mask]
+    return S
+
+
+def similarity_matrix(X: np.ndarray, pair_scores=None, pair_weight: float = 0.5) -> np.ndarray:
+    """The (n, n) float32 similarity the clusterer cuts: cosine of the (normalised) rows,
+    with scored pairs blended in; symmetric, 1.0 on the diagonal."""
+    Xn = _normalise(X)
+    S = Xn @ Xn.T
+    S = _blend(S, pair_scores, pair_weight)
+    np.fill_diagonal(S, 1.0)
+    return S
+
+
+def _average_linkage(S: np.ndarray, threshold: float) -> np.ndarray:
+    n = S.shape[0]
+    if n == 1:
+        return np.zeros(1, dtype=np.int64)
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
+
+    D = np.clip(1.0 - S.astype(np.float64), 0.0, 2.0)
+    D = (D + D.T) / 2
+    np.fill_diagonal(D, 0.0)
+    Z = linkage(squareform(D, checks=False), method="average")
+    return fcluster(Z, t=1.0 - threshold + 1e-9, criterion="distance").astype(np.int64) - 1
+
+
+class IssueClusterer:
+    """Group vectors into issues; see the module docstring."""
+
+    def __init__(self, threshold: float = DEFAULT_THRESHOLD, min_cluster_size: int = 2,
+                 dense_limit: int = 4000, pair_weight: float = 0.5, random_state: int = 0):
+        self.threshold = threshold
+        self.min_cluster_size = min_cluster_size
+        self.dense_limit = dense_limit
+        self.pair_weight = pair_weight
+        self.random_state = random_state
+
+    def get_params(self, deep: bool = True) -> dict:
+        return {k: getattr(self, k) for k in
+                ("threshold", "min_cluster_size", "dense_limit", "pair_weight", "random_state")}
+
+    def set_params(self, **params) -> "IssueClusterer":
+        for k, v in params.items():
+            if k not in self.get_params():
+                raise ValueError(f"unknown parameter {k!r}")
+            setattr(self, k, v)
+        return self
+
+    # ------------------------------------------------------------------ fit
+
+    def fit(self, X, keys=None, pair_scores=None) -> "IssueClusterer":
+        X = _normalise(X)
+        n = X.shape[0]
+        if keys is not None:
+            keys = [str(k) for k in keys]
+            if len(keys) != n:
+                raise ValueError(f"{len(keys)} keys for {n} rows")
+            if len(set(keys)) != n:
+                raise ValueError("keys must be unique")
+            order = np.array(sorted(range(n), key=lambda i: keys[i]), dtype=np.int64)
+        else:
+            order = np.lexsort(X.T[::-1]) if n else np.zeros(0, dtype=np.int64)
+        Xs = X[order]
+        P = None
+        if pair_scores is not None:
+            import scipy.sparse as sp
+
+            if sp.issparse(pair_scores):
+                P = sp.csr_matrix(pair_scores)[order][:, order]
+            else:
+                P = np.asarray(pair_scores, dtype=np.float32)[np.ix_(order, order)]
+        raw = self._cluster(Xs, P) if n else np.zeros(0, dtype=np.int64)
+
+        # small clusters -> -1; number by size desc, then smallest (sorted) position
+        labels_sorted = np.full(n, -1, dtype=np.int64)
+        groups: dict[int, list[int]] = {}
+        for i, c in enumerate(raw.tolist()):
+            groups.setdefault(c, []).append(i)
+        kept = [g for g in groups.values() if len(g) >= max(1, self.min_cluster_size)]
+        kept.sort(key=lambda g: (-len(g), g[0]))
+        centrality_sorted = np.zeros(n, dtype=np.float32)
+        for cid, g in enumerate(kept):
+            labels_sorted[g] = cid
+            centroid = Xs[g].mean(axis=0)
+            norm = np.linalg.norm(centroid)
+            centrality_sorted[g] = Xs[g] @ (centroid / norm) if norm else 0.0
+        self.labels_ = np.empty(n, dtype=np.int64)
+        self.labels_[order] = labels_sorted
+        self.centrality_ = np.empty(n, dtype=np.float32)
+        self.centrality_[order] = centrality_sorted
+        self.n_clusters_ = len(kept)
+        return self
+
+    def fit_predict(self, X, keys=None, pair_scores=None) -> np.ndarray:
+        return self.fit(X, keys=keys, pair_scores=pair_scores).labels_
+
+    # ------------------------------------------------------------ internals
+
+    def _cluster(self, X: np.ndarray, P) -> np.ndarray:
+        n = X.shape[0]
+        if n <= self.dense_limit:
+            return _average_linkage(similarity_matrix(X, P, self.pair_weight), self.threshold)
+        blocks = self._blocks(X, np.arange(n))
+        labels = np.empty(n, dtype=np.int64)
+        nxt = 0
+        for idx in blocks:
+            sub = None
+            if P is not None:
+                sub = P[idx][:, idx] if not isinstance(P, np.ndarray) else P[np.ix_(idx, idx)]
+            lab = _average_linkage(similarity_matrix(X[idx], sub, self.pair_weight), self.threshold)
+            labels[idx] = lab + nxt
+            nxt += int(lab.max()) + 1
+        return self._merge(X, labels, blocks)
+
+    def _blocks(self, X: np.ndarray, idx: np.ndarray) -> list[np.ndarray]:
+        if len(idx) <= self.dense_limit:
+            return [idx]
+        from sklearn.cluster import KMeans
+
+        k = int(np.ceil(len(idx) / (self.dense_limit / 2)))
+        km = KMeans(n_clusters=k, n_init=1, max_iter=50, random_state=self.random_state).fit(X[idx])
+        parts = [idx[km.labels_ == c] for c in range(k)]
+        parts = [p for p in parts if len(p)]
+        if len(parts) == 1:  # degenerate (e.g. identical vectors): split by position
+            step = self.dense_limit
+            return [idx[s:s + step] for s in range(0, len(idx), step)]
+        out = []
+        for p in parts:
+            out += self._blocks(X, p)
+        return out
+
+    def _merge(self, X: np.ndarray, labels: np.ndarray, blocks) -> np.ndarray:
+        """Merge clusters of different blocks whose average pairwise cosine >= threshold."""
+        block_of = np.empty(len(labels), dtype=np.int64)
+        for b, idx in enumerate(blocks):
+            block_of[idx] = b
+        m = int(labels.max()) + 1
+        sizes = np.bincount(labels, minlength=m)
+        means = np.zeros((m, X.shape[1]), dtype=np.float32)
+        np.add.at(means, labels, X)
+        means /= sizes[:, None]
+        cblock = np.empty(m, dtype=np.int64)
+        cblock[labels] = block_of
+        parent = np.arange(m)
+
+        def find(a):
+            while parent[a] != a:
+                parent[a] = parent[parent[a]]
+                a = parent[a]
+            return a
+
+        cand = []
+        for s in range(0, m, 2048):
+            sims = means[s:s + 2048] @ means.T
+            r, c = np.nonzero(sims >= self.threshold)
+            r = r + s
+            keep = (r < c) & (cblock[r] != cblock[c])
+            for i, j in zip(r[keep].tolist(), c[keep].tolist()):
+                cand.append((-float(sims[i - s, j]), i, j))
+        cand.sort()
+        for _, i, j in cand:
+            a, b = find(i), find(j)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+        roots = np.array([find(i) for i in range(m)])
+        return roots[labels]

@@ -20,7 +20,7 @@ from functools import lru_cache
 from .corpus import ParsedDocument
 from .models import Claim, Paragraph
 
-EXTRACTOR = "claims-2"  # bump when extraction changes, so unchanged files are re-extracted
+EXTRACTOR = "claims-3"  # bump when extraction changes, so unchanged files are re-extracted
 
 SPEECH_VERBS = {
     "say", "tell", "add", "note", "argue", "warn", "explain", "write", "stress", "insist",
@@ -42,7 +42,7 @@ TITLES = {
 }
 OPEN_QUOTES = "“\""
 CLOSE_FOR = {"“": "”", '"': '"'}
-STRIP_CHARS = " \t\n“”\"‘’'—–-,;:…"
+STRIP_CHARS = " \t\n\xa0\u2009\u202f“”\"‘’'—–-,;:…"
 LEAD_CONJ = re.compile(r"^(?:but|and|yet|so|or|nor)\b[,]?\s+", re.I)
 TRAIL_CONJ = re.compile(r"[\s,]+(?:but|and|yet|so|or|nor)$", re.I)
 
@@ -190,6 +190,9 @@ def _clause_span(verb, doc):
             if child.dep_ in ("ccomp", "acl", "relcl") and child.i > verb.i:
                 toks = list(child.subtree)
                 toks = [t for t in toks if not (t.dep_ == "mark" and t.lower_ == "that" and t.head == child)]
+                cut = next((i for i, t in enumerate(toks) if t.lower_ == "according" and t.i > child.i), None)
+                if cut is not None:
+                    toks = toks[:cut]  # "... is unshakable,” according to Xinhua": the tag is not part of the clause
                 if len(toks) >= 4:
                     end = toks[-1].idx + len(toks[-1].text)
                     for conj in verb.children:  # "... said that X, and Y": Y is the speaker's too
@@ -289,8 +292,10 @@ def _trim(text: str, a: int, b: int) -> tuple[int, int]:
             b = a + m.start()
         if (a, b) == old:
             break
-    # keep a final full stop/question mark that the strip removed? spans must stay exact: re-extend over terminal punctuation
-    while b < len(text) and text[b] in ".!?" :
+    # re-extend over terminal punctuation, and over a closing quote whose opening quote the claim keeps
+    while b < len(text) and text[b] in ".!?":
+        b += 1
+    if b < len(text) and text[b] == "”" and text[a:b].count("“") > text[a:b].count("”"):
         b += 1
     return a, b
 
@@ -357,9 +362,11 @@ def _speaker_segments(doc, quotes, speaker: _Speaker, base: str) -> list[tuple[i
             segments.append((*speaker.clause, speaker.name))
             inner = [(qa, qb) for qa, qb in inner if not speaker.clause[0] <= qa < speaker.clause[1]]
         quoted = sum(min(qb, b) - qa for qa, qb in inner)
+        clause_here = has_tag and speaker.clause and a <= speaker.clause[0] < b
         if inner and (has_tag or quoted > 0.5 * (b - a)):
             segments.extend((qa, qb, speaker.name) for qa, qb in inner)
-        elif not has_tag:
+        elif not has_tag or not clause_here:
+            # no quote, no reported clause: "According to KCNA, Kim's sojourn ..." is the writer's sentence
             segments.append((a, b, base))
     return segments
 

@@ -164,19 +164,32 @@ def _paragraphs(path: Path, text: str, start: int, markdown: bool) -> list[Parag
         out.append(Paragraph(number if kind != "heading" else 0, a, b, text[a:b], analyst, kind))
 
     for a, b in _blocks(text, start):
-        block = text[a:b]
-        marker = _MARKER.match(block) if markdown else None
-        if marker:
-            analyst = marker.group("name").strip()
-            continue
-        if markdown and block.startswith("<!--"):
-            if "analyst" in block[:30]:
-                raise InputError(path, f"malformed analyst marker {block.splitlines()[0]!r} (expected '<!-- analyst: NAME -->')")
-            continue  # other comments are ignored
-        if markdown and block.startswith("#"):
-            m = re.match(r"#+[ \t]*", block)
-            add(a + m.end(), b, "heading")
-            continue
+        if markdown:
+            # marker, comment and heading lines may sit directly above their paragraph
+            while a < b:
+                nl = text.find("\n", a, b)
+                line_end = b if nl == -1 else nl
+                line = text[a:line_end].strip()
+                marker = _MARKER.match(line)
+                if marker:
+                    analyst = marker.group("name").strip()
+                elif line.startswith("<!--"):
+                    if "analyst" in line[:30]:
+                        raise InputError(path, f"malformed analyst marker {line!r} (expected '<!-- analyst: NAME -->')")
+                    close = text.find("-->", a, b)
+                    if close == -1:
+                        break  # an unclosed comment: treat the block as text
+                    line_end = close + 3  # a comment may span lines; skip all of it
+                elif line.startswith("#"):
+                    m = re.match(r"[ \t]*#+[ \t]*", text[a:line_end])
+                    add(a + m.end(), line_end, "heading")
+                else:
+                    break
+                a = line_end
+                while a < b and text[a].isspace():
+                    a += 1
+            if a >= b:
+                continue
         lines = list(_lines(text, a, b))
         if any(_BULLET.match(text[la:lb]) for la, lb in lines):
             for la, lb in lines:

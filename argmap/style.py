@@ -132,3 +132,35 @@ LEGEND_CELL_BORDER = {
     "bold": ("", "3"),
 }
 LEGEND_ANALYSTS_PER_ROW = 4
+
+
+# =======================================================================================
+# --- viewpoint maps: `argmap compare` and `argmap debate` (argmap/compare.py, debate.py)
+#     and the matplotlib pictures of `argmap matrix` (argmap/matrix.py)
+# =======================================================================================
+COMPARE_MAX_CLAIMS_PER_SIDE = 12  # claims per side on a comparison map
+COMPARE_RANKSEP = "2.0"  # inches between the two sides: room for the score labels
+COMPARE_NOTE_WRAP = 90  # characters per line of the summary under the title
+COMPARE_ISSUE_TAG = "[{issue_id}]"  # after the analyst's name on each claim
+COMPARE_NOTHING_SHARED = "They speak on no common issue: each side shows what it says alone."
+
+DEBATE_MAX_CLAIMS_PER_SIDE = 8
+DEBATE_RANKSEP = "1.2"
+DEBATE_TITLE = "Motion: {motion}"
+DEBATE_MOTION_WRAP = 28
+DEBATE_MOTION_SHAPE = "box"
+DEBATE_MOTION_STYLE = "rounded,filled,bold"
+DEBATE_MOTION_FILL = "#FFF6D5"
+DEBATE_MOTION_FONT_SIZE = 18
+DEBATE_FOR_LABEL = "FOR the motion"
+DEBATE_AGAINST_LABEL = "AGAINST the motion"
+DEBATE_LEGEND_SUPPORT = "supports the motion"
+DEBATE_LEGEND_CLASH = "undermines the motion / clash"
+
+# Stance matrix cells (Paul Tol's "bright" blue/red/yellow + greys): colour-blind safe,
+# and every cell also carries a symbol (+ − ± •), so colour is never the only cue.
+MATRIX_POSITION_COLORS = {"for": "#4477AA", "against": "#EE6677", "mixed": "#CCBB44",
+                          "speaks": "#DDDDDD", "silent": "#FFFFFF"}
+MATRIX_VERDICT_MARKS = {"consensus": "✔ consensus", "divisive": "⚡ divisive", "open": ""}
+MATRIX_AGREEMENT_CMAP = "PuOr"  # diverging: orange = disagree, purple = agree
+MATRIX_NO_DATA_COLOR = "#EEEEEE"

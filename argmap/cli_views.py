@@ -1,0 +1,347 @@
+"""Click commands `compare`, `matrix`, `debate` and `export`: store and model I/O only.
+
+The work is done by pure functions in compare.py, matrix.py, debate.py, export.py and
+handout.py. The lead registers these with ``cli.add_command(...)``. Tests replace
+``load_embedder`` and ``load_stance`` below with fakes.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import shutil
+import textwrap
+from pathlib import Path
+
+import click
+import numpy as np
+
+from .cli import db_option, json_option, open_store
+from .errors import ArgmapError
+from .matrix import RULE as MATRIX_RULE
+from .output import json_lines, table
+
+DEFAULT_MAPS = Path("maps")
+MAP_FORMATS = ("svg", "png", "pdf")
+
+
+# --- model hooks (tests monkeypatch these) ----------------------------------------------------
+
+def load_embedder(name: str | None = None):
+    """The embedder for the motion (and any claim vector not yet stored): fast, no torch for the default."""
+    from .services import query_embedder
+
+    return query_embedder(name)
+
+
+def load_stance():
+    """Return stance(texts, motions) -> array in [-1, 1], from argmap's trained pair model."""
+    from .services import stance_scorer
+
+    return stance_scorer("argmap")
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+def _need_issues(store):
+    issues = store.issues()
+    if not issues:
+        raise ArgmapError(f"{store.path} has no issues yet: ingest a corpus first (`argmap ingest`), "
+                          "which groups the claims into issues")
+    return issues
+
+
+def _palette(claims):
+    from .render import analyst_palette
+
+    return analyst_palette(c.analyst for c in claims)
+
+
+def _two_columns(left: list[str], right: list[str], heads: tuple[str, str]) -> None:
+    width = shutil.get_terminal_size((120, 24)).columns
+    col = max(30, (width - 3) // 2)
+    click.echo(f"  {heads[0][:col - 2]:<{col - 2}} | {heads[1][:col]}")
+    click.echo(f"  {'-' * (col - 2)} | {'-' * min(col, 40)}")
+    wl = [line for t in left for line in textwrap.wrap("• " + t, col - 2) + [""]]
+    wr = [line for t in right for line in textwrap.wrap("• " + t, col) + [""]]
+    for k in range(max(len(wl), len(wr))):
+        a = wl[k] if k < len(wl) else ""
+        b = wr[k] if k < len(wr) else ""
+        click.echo(f"  {a:<{col - 2}} | {b}".rstrip())
+
+
+def _echo_written(paths) -> None:
+    for p in paths:
+        click.echo(f"wrote {p}", err=True)
+
+
+# --- compare ------------------------------------------------------------------------------------
+
+COMPARE_TITLES = {
+    "disagree": "Where they DISAGREE", "mixed": "Where they partly agree and partly disagree (mixed)",
+    "agree": "Where they AGREE", "unlinked": "Where both speak but no link between their claims was found",
+}
+
+
+@click.command("compare")
+@click.argument("a", metavar="A")
+@click.argument("b", metavar="B")
+@click.option("--map", "map_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also save the comparison map to this file, e.g. d-vs-e.svg (.svg, .png or .pdf).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_MAPS,
+              show_default=True, help="Folder for the comparison map when --map is not given.")
+@click.option("--format", "fmt", type=click.Choice(MAP_FORMATS), default="svg", show_default=True,
+              help="Picture format of the map: svg (sharp, opens in a browser), png (an image) or pdf (to print).")
+@click.option("--no-map", is_flag=True, help="Only print the comparison; draw no map.")
+@db_option
+@json_option
+def compare_command(a, b, map_path, out_dir, fmt, no_map, db_path, as_json):
+    """Compare two viewpoints: where A and B agree, disagree, and what each says alone.
+
+    A and B are analyst names (see `argmap analysts`; capitals do not matter) or
+    document ids (see `argmap documents`). Put names with spaces in quotes:
+
+        argmap compare "ChinaFile contributor D" "ChinaFile contributor E"
+
+    Issues where both speak are split by the stored links between A's and B's claims:
+    AGREE, DISAGREE, MIXED (both), or no link found. Then come the issues only one of
+    them speaks on. A map with A's claims on the left and B's on the right is saved
+    into maps/ (see --map, --out, --no-map).
+    """
+    from .compare import compare, comparison_graph, resolve_side, write_map
+    from .debate import slug
+
+    store = open_store(db_path)
+    side_a = resolve_side(a, [x.name for x in store.analysts()], store.documents())
+    side_b = resolve_side(b, [x.name for x in store.analysts()], store.documents())
+    claims = store.claims()
+    cmp = compare(side_a, side_b, claims, _need_issues(store), store.relations())
+    if as_json:
+        json_lines([cmp.to_dict()] + [ic.to_dict() for ic in cmp.issues])
+    else:
+        click.echo(cmp.summary())
+        for kind in ("disagree", "mixed", "agree", "unlinked", "a_only", "b_only"):
+            rows = cmp.of_kind(kind)
+            if not rows:
+                continue
+            title = COMPARE_TITLES.get(kind) or f"What only {side_a.label if kind == 'a_only' else side_b.label} says"
+            click.echo(f"\n== {title} ({len(rows)} issue{'s' if len(rows) != 1 else ''}) ==")
+            for ic in rows:
+                click.echo(f"\n{ic.issue.id}: {ic.issue.label}")
+                if kind in ("a_only", "b_only"):
+                    for c in (ic.a_claims or ic.b_claims):
+                        click.echo(textwrap.fill(c.text, 100, initial_indent="  • ", subsequent_indent="    "))
+                    continue
+                _two_columns([c.text for c in ic.a_claims], [c.text for c in ic.b_claims],
+                             (side_a.label, side_b.label))
+                for r in ic.relations[:6]:
+                    click.echo(f"  link: {r.kind} ({r.score:.2f})")
+    if not no_map:
+        documents = {d.id: d for d in store.documents()}
+        path = map_path or out_dir / f"compare-{slug(side_a.name, 30)}--{slug(side_b.name, 30)}.{fmt}"
+        write_map(comparison_graph(cmp, documents, _palette(claims)), path)
+        _echo_written([path])
+
+
+# --- matrix -------------------------------------------------------------------------------------
+
+@click.command("matrix", help=f"""Who stands where: a stance matrix and an agreement matrix, as pictures and CSV.
+
+\b
+Writes into --out (default maps/):
+  stance-matrix.svg   issues (rows) x analysts (columns); each cell: for, against,
+                      mixed, speaks or silent; consensus and divisive issues marked
+  agreement.svg       analysts x analysts: how often two analysts agree
+  stance-matrix.csv   the same, for a spreadsheet (one row per issue)
+  agreement.csv       one row per pair of analysts
+
+How cells are decided: {MATRIX_RULE}
+""")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_MAPS,
+              show_default=True, help="Folder to write the pictures and CSV files into.")
+@click.option("--format", "fmt", type=click.Choice(("svg", "png")), default="svg", show_default=True,
+              help="Picture format: svg (sharp at any size, opens in a browser) or png (an ordinary image).")
+@db_option
+@json_option
+def matrix_command(out_dir, fmt, db_path, as_json):
+    from . import matrix as mx
+
+    store = open_store(db_path)
+    issues = _need_issues(store)
+    claims = store.claims()
+    relations = store.relations()
+    analysts = sorted({c.analyst for c in claims if any(c.id in i.claim_ids for i in issues)})
+    m = mx.stance_matrix(claims, issues, relations, analysts)
+    pairs = mx.agreement_matrix(claims, issues, relations, analysts)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name, fig in ((f"stance-matrix.{fmt}", mx.stance_figure(m)),
+                          (f"agreement.{fmt}", mx.agreement_figure(analysts, pairs))):
+            mx.save_figure(fig, out_dir / name)
+            written.append(out_dir / name)
+        for name, text in (("stance-matrix.csv", mx.stance_csv(m)), ("agreement.csv", mx.agreement_csv(analysts, pairs))):
+            (out_dir / name).write_text(text, encoding="utf-8-sig")  # BOM: spreadsheets read UTF-8 right
+            written.append(out_dir / name)
+    except OSError as e:
+        raise ArgmapError(f"{out_dir}: cannot write the matrix files ({e.strerror or e})") from None
+    if as_json:
+        json_lines([{"type": "issue", "issue": i.id, "label": i.label, "verdict": m.verdict[i.id],
+                     "positions": {a: m.cell(a, i.id) for a in analysts}} for i in issues]
+                   + [{"type": "agreement", "a": a, "b": b, "shared": p.shared, "agree": p.agree,
+                       "disagree": p.disagree, "mixed": p.mixed, "score": p.score}
+                      for (a, b), p in sorted(pairs.items()) if a < b])
+    else:
+        table([(i.id, m.verdict[i.id], " ".join(mx.SYMBOL[m.cell(a, i.id)] or "·" for a in analysts), i.label)
+               for i in issues], ["issue", "verdict", "positions", "label"], wrap="label")
+        click.echo("\npositions, in this analyst order: " + "; ".join(f"{k + 1}. {a}" for k, a in enumerate(analysts)))
+        click.echo("+ for  − against  ± mixed  • speaks  · silent")
+    _echo_written(written)
+
+
+# --- debate -------------------------------------------------------------------------------------
+
+def _claim_vectors(store, claims, embedder) -> np.ndarray:
+    """Stored vectors of the claims under the embedder's model; missing ones embedded and stored."""
+    from .embed import text_hash
+
+    hashes = [text_hash(c.text) for c in claims]
+    have = store.vectors(embedder.name, hashes)
+    missing = [h for h in dict.fromkeys(hashes) if h not in have]
+    if missing:
+        texts = {text_hash(c.text): c.text for c in claims}
+        new = embedder.encode([texts[h] for h in missing])
+        store.add_vectors(embedder.name, zip(missing, new))
+        have.update(zip(missing, np.asarray(new, dtype=np.float32)))
+    return np.stack([have[h] for h in hashes]).astype(np.float32)
+
+
+@click.command("debate")
+@click.argument("motion")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the pack. Default: maps/debate-<motion words>/.")
+@click.option("--min-relevance", type=click.FloatRange(-1, 1), default=0.35, show_default=True,
+              help="How closely a claim must match the motion's meaning to be used (0 to 1). Lower it to get more claims.")
+@click.option("--min-stance", type=click.FloatRange(0, 1), default=0.15, show_default=True,
+              help="How clearly a claim must argue for or against the motion (0 to 1). Lower it to get more claims.")
+@click.option("--per-side", type=click.IntRange(1, 50), default=10, show_default=True,
+              help="The most claims to list for each side.")
+@click.option("--no-pdf", is_flag=True, help="Do not make the PDF (only Markdown and the HTML handout).")
+@click.option("--model", default=None, metavar="NAME",
+              help="Embedding model for relevance (default: the one the corpus was ingested with).")
+@db_option
+@json_option
+def debate_command(motion, out_dir, min_relevance, min_stance, per_side, no_pdf, model, db_path, as_json):
+    """Prepare a classroom debate on MOTION: arguments for and against, clashes, questions.
+
+    Put the motion in quotes:
+
+        argmap debate "Kim's visit put China back at the centre of Korean diplomacy"
+
+    Finds the claims in the corpus that bear on the motion, sorts them into FOR and
+    AGAINST (strongest first, each with analyst, outlet, date and exact quote), pairs
+    claims that answer each other (clashes), and writes questions each side can ask the
+    other. Writes debate.md, a printable debate.html (open it in a browser and print),
+    debate.pdf when a PDF maker is installed, and debate-map.svg into the --out folder.
+    If nothing in the corpus bears on the motion it says so and makes no pack.
+    """
+    from .compare import write_map
+    from .debate import debate_graph, prepare_debate, slug
+    from .handout import write_pack
+
+    store = open_store(db_path)
+    claims = store.claims()
+    if not claims:
+        raise ArgmapError(f"{store.path} has no claims yet: run `argmap ingest` first")
+    embedder = load_embedder(model or store.meta("embed_model") or store.meta("model"))
+    vectors = _claim_vectors(store, claims, embedder)
+    motion_vec = np.asarray(embedder.encode([motion]), dtype=np.float32)[0]
+    documents = {d.id: d for d in store.documents()}
+    # relevance first (cheap), so an unrelated motion fails before the pair model loads
+    stance_fn = _LazyStance()
+    pack = prepare_debate(motion, claims, documents, store.issues(), store.relations(), vectors, motion_vec,
+                          stance_fn, min_relevance=min_relevance, min_stance=min_stance, per_side=per_side,
+                          prepared=_dt.date.today().isoformat())
+    out = out_dir or DEFAULT_MAPS / f"debate-{slug(motion)}"
+    out.mkdir(parents=True, exist_ok=True)
+    svg = None
+    try:
+        svg = write_map(debate_graph(pack, _palette(claims)), out / "debate-map.svg").read_bytes()
+    except ArgmapError as e:
+        click.echo(f"argmap: no debate map: {e}", err=True)
+    written = write_pack(pack, out, svg, pdf=not no_pdf)
+    if as_json:
+        json_lines([{"type": "motion", "motion": pack.motion, "for": len(pack.pro), "against": len(pack.con),
+                     "neutral": pack.neutral, "files": [str(p) for p in written]}]
+                   + [{"type": "claim", **d.to_dict()} for d in pack.pro + pack.con]
+                   + [{"type": "clash", **c.to_dict()} for c in pack.clashes]
+                   + [{"type": "question", "asked_by": q.asked_by, "target": q.target.ref, "text": q.text}
+                      for q in pack.questions])
+    else:
+        click.echo(f"Motion: {pack.motion}")
+        click.echo(f"{len(pack.pro)} claims FOR ({', '.join(pack.analysts('for')) or 'none'}); "
+                   f"{len(pack.con)} AGAINST ({', '.join(pack.analysts('against')) or 'none'}); "
+                   f"{len(pack.clashes)} clashes; {pack.neutral} relevant claims take no clear side.")
+        if not pack.pro or not pack.con:
+            click.echo("note: one side has no claims in this corpus; the pack shows what there is.", err=True)
+        html = next((p for p in written if p.suffix == ".html"), None)
+        click.echo(f"Open {html} in a browser to read or print the handout.")
+    _echo_written(written)
+
+
+class _LazyStance:
+    """Loads the pair model on first use (only when some claim is relevant)."""
+
+    def __init__(self):
+        self.fn = None
+
+    def __call__(self, a, b):
+        if self.fn is None:
+            self.fn = load_stance()
+        return self.fn(a, b)
+
+
+# --- export -------------------------------------------------------------------------------------
+
+@click.command("export")
+@click.option("--format", "fmt", type=click.Choice(("argdown", "aif", "csv")), default="argdown", show_default=True,
+              help="argdown: text for Argdown's editors (argdown.org); aif: JSON for ARG-tech tools (OVA, AIFdb); "
+                   "csv: a table for Excel, LibreOffice or Google Sheets.")
+@click.option("--what", type=click.Choice(("claims", "relations")), default="claims", show_default=True,
+              help="For --format csv: a table of claims (one per row) or of agree/disagree links (one per row).")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Save to this file (e.g. map.argdown, map.json, claims.csv). Without it the text is printed.")
+@db_option
+def export_command(fmt, what, out_file, db_path):
+    """Export the claims, issues and agree/disagree links for other tools.
+
+    \b
+    argmap export --format argdown --out map.argdown    edit the map in Argdown
+    argmap export --format aif --out map.json           open it in ARG-tech's tools
+    argmap export --format csv --what claims --out claims.csv
+    argmap export --format csv --what relations --out links.csv
+    """
+    from . import export as ex
+
+    store = open_store(db_path)
+    claims = store.claims()
+    if not claims:
+        raise ArgmapError(f"{store.path} has no claims yet: run `argmap ingest` first")
+    issues, relations = store.issues(), store.relations()
+    documents = {d.id: d for d in store.documents()}
+    if fmt == "argdown":
+        text = ex.to_argdown(claims, issues, relations, documents)
+    elif fmt == "aif":
+        text = json.dumps(ex.to_aif(claims, relations, documents), ensure_ascii=False, indent=1) + "\n"
+    elif what == "claims":
+        text = ex.claims_csv(claims, issues, documents)
+    else:
+        text = ex.relations_csv(claims, issues, relations)
+    if out_file is None:
+        click.echo(text, nl=not text.endswith("\n"))
+        return
+    try:
+        out_file.parent.mkdir(parents=True, exist_ok=True)
+        out_file.write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
+    except OSError as e:
+        raise ArgmapError(f"{out_file}: cannot write ({e.strerror or e})") from None
+    click.echo(f"wrote {out_file}", err=True)

@@ -1,0 +1,210 @@
+"""Write a debate pack as Markdown and as a printable HTML handout (and PDF where possible).
+
+The HTML is one self-contained file (CSS and the debate map inlined) styled for A4/Letter
+printing. PDF is made with Debian's headless Chromium when it is installed, else with
+WeasyPrint when that Python package is importable; otherwise it is skipped.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from .debate import STRENGTH_RULE, DebateClaim, DebatePack
+
+HOW_TO = [
+    "Each side has its own list of claims (FOR and AGAINST the motion), strongest first. "
+    "Every claim is an exact quote, with the analyst who made it and the source.",
+    "Read your own side's claims first, then the other side's: you must answer them.",
+    "\u201cClashes\u201d pairs each claim with the claim from the other side that answers it. "
+    "Expect these exchanges in the debate.",
+    "The questions at the end are ready to put to the other side. Check the quotes in the "
+    "sources before you use them.",
+]
+ABOUT = ("Claims were chosen by their meaning's similarity to the motion and sorted into FOR and "
+         "AGAINST by argmap's stance model. Machines make mistakes: if a claim seems to be on the "
+         "wrong side, say why \u2014 that is a good debating point too.")
+
+
+def _md_claim(d: DebateClaim) -> str:
+    src = d.source() + (f" \u2014 <{d.document.url}>" if d.document and d.document.url else "")
+    backers = f" Also backed by: {', '.join(d.backers)}." if d.backers else ""
+    return (f"**{d.ref}. {d.claim.analyst}** ({src}), strength {d.strength:.2f}:{backers}\n\n"
+            f"> {d.claim.text}\n")
+
+
+def markdown(pack: DebatePack, map_name: str | None = None) -> str:
+    out = [f"# Debate pack: {pack.motion}", "", f"*Motion:* **{pack.motion}**  ", f"*Prepared:* {pack.prepared}", "",
+           "## How to use this pack", ""]
+    out += [f"{k}. {t}" for k, t in enumerate(HOW_TO, 1)] + ["", f"*{STRENGTH_RULE}*", ""]
+    for title, items in (("Arguments FOR the motion", pack.pro), ("Arguments AGAINST the motion", pack.con)):
+        out += [f"## {title}", ""]
+        out += [_md_claim(d) for d in items] or ["*No claim in the corpus argues this side.*", ""]
+    out += ["## Clashes", "", "| FOR | AGAINST | why paired |", "|---|---|---|"]
+    for c in pack.clashes:
+        cell = lambda d: f"**{d.ref}** {d.claim.analyst}: \u201c{d.claim.text}\u201d".replace("|", "\\|")  # noqa: E731
+        out.append(f"| {cell(c.pro)} | {cell(c.con)} | {c.reason} ({c.score:.2f}) |")
+    for side, title in (("for", "Questions the FOR side can ask"), ("against", "Questions the AGAINST side can ask")):
+        out += ["", f"## {title}", ""]
+        out += [f"{k}. {q.text}" for k, q in enumerate((q for q in pack.questions if q.asked_by == side), 1)]
+    if map_name:
+        out += ["", "## Debate map", "", f"![Debate map: FOR left, motion centre, AGAINST right]({map_name})"]
+    out += ["", "## Sources", ""]
+    for d in pack.sources:
+        out.append(f"- {d.title} \u2014 {d.outlet or 'unknown outlet'}, {d.date or 'undated'}"
+                   + (f". <{d.url}>" if d.url else ""))
+    out += ["", f"*{ABOUT}*", ""]
+    return "\n".join(out)
+
+
+CSS = """
+@page { size: A4; margin: 16mm 14mm 18mm 14mm; }
+* { box-sizing: border-box; }
+body { font-family: "DejaVu Serif", Georgia, serif; font-size: 10.5pt; line-height: 1.4; color: #222;
+       max-width: 190mm; margin: 0 auto; padding: 8mm 0; }
+h1 { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 18pt; margin: 0 0 2mm; }
+h2 { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 13pt; border-bottom: 2px solid #444;
+     padding-bottom: 1mm; margin: 7mm 0 3mm; break-after: avoid; page-break-after: avoid; }
+.motion { font-size: 14pt; font-weight: bold; background: #FFF6D5; border: 2px solid #C9A227;
+          border-radius: 4px; padding: 3mm 4mm; margin: 3mm 0; }
+.meta { color: #555; font-size: 9.5pt; }
+.howto { background: #F3F6FA; border-left: 4px solid #4477AA; padding: 2mm 4mm; }
+.howto ol { margin: 1mm 0; padding-left: 6mm; }
+.cols { display: grid; grid-template-columns: 1fr 1fr; gap: 6mm; }
+.side h2 { margin-top: 4mm; }
+.for h2 { color: #225588; border-color: #4477AA; }
+.against h2 { color: #AA3344; border-color: #EE6677; }
+.claim { border: 1px solid #ccc; border-radius: 4px; padding: 2mm 3mm; margin: 0 0 3mm;
+         break-inside: avoid; page-break-inside: avoid; }
+.for .claim { border-left: 4px solid #4477AA; }
+.against .claim { border-left: 4px solid #EE6677; }
+.claim .who { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 9pt; font-weight: bold; }
+.claim blockquote { margin: 1mm 0; font-style: italic; overflow-wrap: anywhere; }
+.claim .src { font-size: 8.5pt; color: #555; overflow-wrap: anywhere; }
+.ref { display: inline-block; min-width: 7mm; font-weight: bold; }
+table { width: 100%; border-collapse: collapse; font-size: 9.5pt; }
+td, th { border: 1px solid #bbb; padding: 1.5mm 2mm; vertical-align: top; overflow-wrap: anywhere; }
+th { background: #eee; font-family: "DejaVu Sans", Arial, sans-serif; }
+tr { break-inside: avoid; page-break-inside: avoid; }
+td.why { width: 18%; color: #555; font-size: 8.5pt; }
+ol.q li { margin-bottom: 2mm; break-inside: avoid; page-break-inside: avoid; }
+.map { break-before: page; page-break-before: always; }
+.map img { max-width: 100%; max-height: 240mm; display: block; margin: 0 auto; }
+.sources li { margin-bottom: 1mm; overflow-wrap: anywhere; }
+.note { color: #555; font-size: 9pt; font-style: italic; }
+@media print { body { padding: 0; } a { color: inherit; } }
+"""
+
+
+def _e(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _html_claim(d: DebateClaim) -> str:
+    doc = d.document
+    link = f' \u2014 <a href="{_e(doc.url)}">{_e(doc.url)}</a>' if doc and doc.url else ""
+    backers = f"<br>Also backed by: {_e(', '.join(d.backers))}" if d.backers else ""
+    return (f'<div class="claim"><div class="who"><span class="ref">{d.ref}</span> {_e(d.claim.analyst)}</div>'
+            f"<blockquote>\u201c{_e(d.claim.text)}\u201d</blockquote>"
+            f'<div class="src">{_e(d.source())}{link} \u00b7 strength {d.strength:.2f}{backers}</div></div>')
+
+
+def html_handout(pack: DebatePack, map_svg: bytes | None = None) -> str:
+    sides = []
+    for cls, title, items in (("for", "FOR the motion", pack.pro), ("against", "AGAINST the motion", pack.con)):
+        body = "".join(_html_claim(d) for d in items) or '<p class="note">No claim in the corpus argues this side.</p>'
+        who = ", ".join(pack.analysts(cls))
+        sides.append(f'<section class="side {cls}"><h2>{title}</h2><p class="meta">{len(items)} claims by '
+                     f"{_e(who) or 'nobody'}</p>{body}</section>")
+    rows = "".join(
+        f"<tr><td><b>{c.pro.ref}</b> {_e(c.pro.claim.analyst)}: \u201c{_e(c.pro.claim.text)}\u201d</td>"
+        f"<td><b>{c.con.ref}</b> {_e(c.con.claim.analyst)}: \u201c{_e(c.con.claim.text)}\u201d</td>"
+        f'<td class="why">{_e(c.reason)} ({c.score:.2f})</td></tr>' for c in pack.clashes)
+    qs = []
+    for cls, title in (("for", "Questions FOR can ask AGAINST"), ("against", "Questions AGAINST can ask FOR")):
+        items = "".join(f"<li>{_e(q.text)}</li>" for q in pack.questions if q.asked_by == cls)
+        qs.append(f'<section class="side {cls}"><h2>{title}</h2><ol class="q">{items}</ol></section>')
+    sources = "".join(
+        f"<li>{_e(d.title)} \u2014 {_e(d.outlet or 'unknown outlet')}, {_e(d.date or 'undated')}"
+        + (f'. <a href="{_e(d.url)}">{_e(d.url)}</a>' if d.url else "") + "</li>" for d in pack.sources)
+    figure = ""
+    if map_svg:
+        data = base64.b64encode(map_svg).decode("ascii")
+        figure = (f'<section class="map"><h2>Debate map</h2><p class="meta">FOR on the left, the motion in the '
+                  f'middle, AGAINST on the right; red dashed lines are clashes.</p>'
+                  f'<img alt="Debate map" src="data:image/svg+xml;base64,{data}"></section>')
+    how = "".join(f"<li>{_e(t)}</li>" for t in HOW_TO)
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Debate pack: {_e(pack.motion)}</title>
+<style>{CSS}</style></head><body>
+<h1>Debate preparation pack</h1>
+<div class="motion">Motion: {_e(pack.motion)}</div>
+<p class="meta">Prepared {_e(pack.prepared)} with argmap \u00b7 {len(pack.pro)} claims for, {len(pack.con)} against,
+{len(pack.clashes)} clashes, {len(pack.sources)} sources</p>
+<div class="howto"><b>How to use this pack</b><ol>{how}</ol><p class="note">{_e(STRENGTH_RULE)}</p></div>
+<div class="cols">{''.join(sides)}</div>
+<h2>Clashes: where the two sides meet</h2>
+<table><thead><tr><th>FOR</th><th>AGAINST</th><th>why paired</th></tr></thead><tbody>{rows}</tbody></table>
+<div class="cols">{''.join(qs)}</div>
+<h2>Sources</h2><ul class="sources">{sources}</ul>
+<p class="note">{_e(ABOUT)}</p>
+{figure}
+</body></html>
+"""
+
+
+def find_pdf_maker() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if shutil.which(name):
+            return name
+    try:
+        import weasyprint  # noqa: F401
+        return "weasyprint"
+    except Exception:  # noqa: BLE001 - missing or broken native libraries
+        return None
+
+
+def write_pdf(html_path: Path, pdf_path: Path) -> bool:
+    """Print the HTML handout to PDF; False (no file) when no converter is available or it fails."""
+    maker = find_pdf_maker()
+    if maker is None:
+        return False
+    if maker == "weasyprint":
+        import weasyprint
+
+        weasyprint.HTML(filename=str(html_path)).write_pdf(str(pdf_path))
+        return pdf_path.is_file()
+    with tempfile.TemporaryDirectory(prefix="argmap-chromium-") as profile:
+        cmd = [shutil.which(maker), "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+               f"--user-data-dir={profile}", f"--print-to-pdf={pdf_path}", html_path.resolve().as_uri()]
+        try:
+            subprocess.run(cmd, capture_output=True, timeout=120, check=False,
+                           env={**os.environ, "HOME": profile})
+        except (OSError, subprocess.TimeoutExpired):
+            return False
+    return pdf_path.is_file() and pdf_path.stat().st_size > 0
+
+
+def write_pack(pack: DebatePack, out_dir: Path, map_svg: bytes | None = None, pdf: bool = True) -> list[Path]:
+    """Write debate.md, debate.html (+ debate-map.svg, debate.pdf) into ``out_dir``; return the paths."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    map_name = None
+    if map_svg:
+        p = out_dir / "debate-map.svg"
+        p.write_bytes(map_svg)
+        map_name = p.name
+        written.append(p)
+    for name, text in (("debate.md", markdown(pack, map_name)), ("debate.html", html_handout(pack, map_svg))):
+        p = out_dir / name
+        p.write_text(text, encoding="utf-8")
+        written.append(p)
+    if pdf:
+        target = out_dir / "debate.pdf"
+        if write_pdf(out_dir / "debate.html", target):
+            written.append(target)
+    return written

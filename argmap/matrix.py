@@ -1,0 +1,274 @@
+"""Stance matrix (analysts × issues) and agreement matrix (analysts × analysts).
+
+Pure functions over plain data, plus matplotlib pictures (Agg backend) and CSV text.
+
+Rule for a cell (analyst, issue), stated in ``RULE`` and printed by ``argmap matrix --help``:
+claims are put in camps by following the issue's stored agree/disagree relations outward
+from the issue's central claim, strongest relation first (a maximum spanning forest, so a
+weaker contradicting link never overrides a stronger one): agree = same camp as the claim
+it is linked to, disagree = opposite camp.
+
+* for      all the analyst's placed claims are in the central claim's camp (or are it)
+* against  all are in the opposite camp
+* mixed    some in each
+* speaks   the analyst has claims in the issue but none is linked to the central claim's camp
+* silent   no claims in the issue
+
+An issue is *divisive* when a stored disagree relation links two of its claims by
+different analysts, *consensus* when at least two analysts speak, they are linked by at
+least one agree relation and nothing disagrees, and *open* otherwise.
+
+Agreement of two analysts: over the issues where both speak, ``argmap.compare`` classifies
+each issue as agree/disagree/mixed/unlinked from the relations between their claims;
+agreement share = agree ÷ shared, score = (agree − disagree) ÷ shared, in [-1, 1].
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .compare import Side, compare
+from .models import Claim, Issue, Relation
+
+POSITIONS = ("for", "against", "mixed", "speaks", "silent")
+SYMBOL = {"for": "+", "against": "−", "mixed": "±", "speaks": "•", "silent": ""}
+RULE = (
+    "A cell is the analyst's position relative to the issue's central claim. Claims are put in "
+    "camps by following the stored agree/disagree relations outward from the central claim, "
+    "strongest first (agree = same camp, disagree = opposite camp). FOR: all the analyst's linked "
+    "claims are in the central claim's camp (or are it); AGAINST: all in the opposite camp; MIXED: "
+    "some in each; SPEAKS: claims in the issue but none linked to that camp; SILENT: no claims in "
+    "the issue. An issue is DIVISIVE when any disagree relation links two of its claims, CONSENSUS "
+    "when two or more analysts speak, at least one agree relation links them and none disagrees. "
+    "Agreement of two analysts = (shared issues where their claims agree - where they disagree) / "
+    "shared issues.")
+
+
+@dataclass(frozen=True)
+class StanceMatrix:
+    analysts: tuple[str, ...]
+    issues: tuple[Issue, ...]
+    cells: dict  # (analyst, issue id) -> position
+    verdict: dict  # issue id -> "consensus" | "divisive" | "open"
+
+    def cell(self, analyst: str, issue_id: str) -> str:
+        return self.cells.get((analyst, issue_id), "silent")
+
+
+def camps(issue: Issue, relations: Sequence[Relation], analyst_of: dict[str, str]) -> dict[str, int]:
+    """claim id -> +1 (central claim's camp) or -1, for claims linked to the central claim."""
+    members = set(issue.claim_ids)
+    central = issue.central_claim if issue.central_claim in members else (issue.claim_ids[0] if issue.claim_ids else "")
+    parent: dict[str, tuple[str, int]] = {c: (c, 1) for c in members}  # union-find with parity
+
+    def find(x: str) -> tuple[str, int]:
+        p, par = parent[x]
+        if p == x:
+            return x, 1
+        root, rp = find(p)
+        parent[x] = (root, par * rp)
+        return root, par * rp
+
+    rels = [r for r in relations if r.a in members and r.b in members and (not r.issue or r.issue == issue.id)
+            and r.kind in ("agree", "disagree") and analyst_of.get(r.a) != analyst_of.get(r.b)]
+    for r in sorted(rels, key=lambda r: (-r.score, r.a, r.b)):
+        (ra, pa), (rb, pb) = find(r.a), find(r.b)
+        if ra != rb:
+            parent[rb] = (ra, pa * pb * (1 if r.kind == "agree" else -1))
+    if not central:
+        return {}
+    root, pc = find(central)
+    out = {}
+    for c in sorted(members):
+        rc, p = find(c)
+        if rc == root:
+            out[c] = p * pc
+    return out
+
+
+def stance_matrix(claims: Sequence[Claim], issues: Sequence[Issue], relations: Sequence[Relation],
+                  analysts: Sequence[str] | None = None) -> StanceMatrix:
+    analyst_of = {c.id: c.analyst for c in claims}
+    names = tuple(analysts) if analysts is not None else tuple(sorted({c.analyst for c in claims}))
+    cells: dict = {}
+    verdict: dict = {}
+    for issue in issues:
+        camp = camps(issue, relations, analyst_of)
+        signs: dict[str, set[int]] = {}
+        for cid in issue.claim_ids:
+            if cid in analyst_of:
+                signs.setdefault(analyst_of[cid], set())
+                if cid in camp:
+                    signs[analyst_of[cid]].add(camp[cid])
+        for a, s in signs.items():
+            cells[(a, issue.id)] = ("mixed" if len(s) == 2 else "for" if s == {1} else
+                                    "against" if s == {-1} else "speaks")
+        members = set(issue.claim_ids)
+        kinds = {r.kind for r in relations
+                 if r.a in members and r.b in members and (not r.issue or r.issue == issue.id)
+                 and r.a in analyst_of and r.b in analyst_of and analyst_of[r.a] != analyst_of[r.b]}
+        verdict[issue.id] = ("divisive" if "disagree" in kinds else
+                             "consensus" if "agree" in kinds and len(signs) >= 2 else "open")
+    return StanceMatrix(names, tuple(issues), cells, verdict)
+
+
+@dataclass(frozen=True)
+class PairAgreement:
+    a: str
+    b: str
+    shared: int
+    agree: int
+    disagree: int
+    mixed: int
+
+    @property
+    def share(self) -> float | None:
+        return self.agree / self.shared if self.shared else None
+
+    @property
+    def score(self) -> float | None:
+        return (self.agree - self.disagree) / self.shared if self.shared else None
+
+
+def agreement_matrix(claims: Sequence[Claim], issues: Sequence[Issue], relations: Sequence[Relation],
+                     analysts: Sequence[str]) -> dict[tuple[str, str], PairAgreement]:
+    out = {}
+    for i, a in enumerate(analysts):
+        for b in analysts[i + 1:]:
+            cmp = compare(Side(a, "analyst", a), Side(b, "analyst", b), claims, issues, relations)
+            c = cmp.counts
+            shared = c["agree"] + c["disagree"] + c["mixed"] + c["unlinked"]
+            out[(a, b)] = out[(b, a)] = PairAgreement(a, b, shared, c["agree"], c["disagree"], c["mixed"])
+    return out
+
+
+# --- CSV ----------------------------------------------------------------------------------
+
+def stance_csv(m: StanceMatrix) -> str:
+    """One row per issue: id, label, verdict, central claim, then one column per analyst."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["issue", "label", "verdict", "central_claim", *m.analysts])
+    for issue in m.issues:
+        w.writerow([issue.id, issue.label, m.verdict[issue.id], issue.central_claim,
+                    *(m.cell(a, issue.id) for a in m.analysts)])
+    return buf.getvalue()
+
+
+def agreement_csv(analysts: Sequence[str], pairs: dict) -> str:
+    """Long format, one row per pair of analysts (spreadsheet-friendly: filter and sort)."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["analyst_a", "analyst_b", "shared_issues", "agree", "disagree", "mixed", "agreement_share",
+                "agreement_score"])
+    for i, a in enumerate(analysts):
+        for b in analysts[i + 1:]:
+            p = pairs[(a, b)]
+            w.writerow([a, b, p.shared, p.agree, p.disagree, p.mixed,
+                        "" if p.share is None else f"{p.share:.2f}", "" if p.score is None else f"{p.score:.2f}"])
+    return buf.getvalue()
+
+
+# --- pictures -----------------------------------------------------------------------------
+
+def _short(text: str, n: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1].rsplit(" ", 1)[0] + "…"
+
+
+def stance_figure(m: StanceMatrix):
+    """Issues as rows (labels readable), analysts as columns; verdict marked before each label."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
+
+    from . import style
+
+    colors = getattr(style, "MATRIX_POSITION_COLORS", {
+        "for": "#4477AA", "against": "#EE6677", "mixed": "#CCBB44", "speaks": "#DDDDDD", "silent": "#FFFFFF"})
+    marks = getattr(style, "MATRIX_VERDICT_MARKS", {"consensus": "✔ consensus", "divisive": "⚡ divisive", "open": ""})
+    index = {p: i for i, p in enumerate(POSITIONS)}
+    grid = [[index[m.cell(a, i.id)] for a in m.analysts] for i in m.issues]
+    n_rows, n_cols = max(1, len(m.issues)), max(1, len(m.analysts))
+    fig, ax = plt.subplots(figsize=(3.5 + 0.75 * n_cols, 2.2 + 0.42 * n_rows))
+    ax.imshow(grid or [[index["silent"]]], cmap=ListedColormap([colors[p] for p in POSITIONS]),
+              vmin=-0.5, vmax=len(POSITIONS) - 0.5, aspect="auto")
+    for r, row in enumerate(grid):
+        for c, v in enumerate(row):
+            sym = SYMBOL[POSITIONS[v]]
+            if sym:
+                ax.text(c, r, sym, ha="center", va="center", fontsize=13,
+                        color="white" if POSITIONS[v] in ("for", "against") else "#222222")
+    ax.set_xticks(range(len(m.analysts)), [_short(a, 28) for a in m.analysts], rotation=40, ha="left")
+    ax.xaxis.tick_top()
+    ax.set_yticks(range(len(m.issues)),
+                  [f"{_short(i.label, 46)}  ({i.id})" for i in m.issues])
+    for tick, issue in zip(ax.get_yticklabels(), m.issues):
+        if m.verdict[issue.id] == "divisive":
+            tick.set_color(colors["against"]), tick.set_fontweight("bold")
+        elif m.verdict[issue.id] == "consensus":
+            tick.set_color(colors["for"]), tick.set_fontweight("bold")
+    for r, issue in enumerate(m.issues):
+        mark = marks.get(m.verdict[issue.id], "")
+        if mark:
+            ax.text(len(m.analysts) - 0.4, r, "  " + mark, va="center", ha="left", fontsize=10,
+                    color=colors["against"] if m.verdict[issue.id] == "divisive" else colors["for"])
+    ax.set_xticks([x - 0.5 for x in range(1, len(m.analysts))], minor=True)
+    ax.set_yticks([y - 0.5 for y in range(1, len(m.issues))], minor=True)
+    ax.grid(which="minor", color="#999999", linewidth=0.6)
+    ax.tick_params(which="minor", length=0)
+    legend = [Patch(facecolor=colors[p], edgecolor="#999999", label=f"{SYMBOL[p] or ' '}  {p}") for p in POSITIONS]
+    ax.legend(handles=legend, loc="upper left", bbox_to_anchor=(0, -0.02), ncol=5, frameon=False,
+              title="Position relative to the issue's central claim (✔ consensus, ⚡ divisive)")
+    return fig
+
+
+def agreement_figure(analysts: Sequence[str], pairs: dict):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from . import style
+
+    cmap = plt.get_cmap(getattr(style, "MATRIX_AGREEMENT_CMAP", "PuOr")).with_extremes(
+        bad=getattr(style, "MATRIX_NO_DATA_COLOR", "#EEEEEE"))
+    n = max(1, len(analysts))
+    data = np.full((n, n), np.nan)
+    for i, a in enumerate(analysts):
+        for j, b in enumerate(analysts):
+            if i != j and pairs[(a, b)].score is not None:
+                data[i, j] = pairs[(a, b)].score
+    fig, ax = plt.subplots(figsize=(3.8 + 0.8 * n, 2.6 + 0.7 * n))
+    im = ax.imshow(np.ma.masked_invalid(data), cmap=cmap, vmin=-1, vmax=1)
+    for i, a in enumerate(analysts):
+        for j, b in enumerate(analysts):
+            if i == j:
+                ax.text(j, i, "—", ha="center", va="center", color="#999999")
+                continue
+            p = pairs[(a, b)]
+            text = f"{p.agree} agree\n{p.disagree} disagree\nof {p.shared} shared" if p.shared else "no shared\nissue"
+            dark = p.score is not None and abs(p.score) > 0.6
+            ax.text(j, i, text, ha="center", va="center", fontsize=8, color="white" if dark else "#222222")
+    labels = [_short(a, 28) for a in analysts]
+    ax.set_xticks(range(len(analysts)), labels, rotation=40, ha="left")
+    ax.xaxis.tick_top()
+    ax.set_yticks(range(len(analysts)), labels)
+    bar = fig.colorbar(im, ax=ax, shrink=0.8, pad=0.02)
+    bar.set_label("agreement: (issues agreed − issues disagreed) ÷ shared issues")
+    bar.set_ticks([-1, 0, 1], labels=["−1 always disagree", "0", "+1 always agree"])
+    ax.set_xlabel("each cell: issues where the two agree / disagree, of the issues both speak on", labelpad=8)
+    return fig
+
+
+def save_figure(fig, path) -> None:
+    import matplotlib.pyplot as plt
+
+    try:
+        fig.savefig(path, bbox_inches="tight", dpi=150, metadata={"Date": None} if str(path).endswith(".svg") else None)
+    finally:
+        plt.close(fig)

@@ -1,0 +1,218 @@
+"""Bad input through the CLI: one clear line per bad file, no traceback, good files still ingested."""
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from argmap.cli import cli
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO / "corpus"
+
+GOOD = """---
+title: A Good Document
+authors: [Good Writer]
+---
+
+The first sentence makes a clear point. The second sentence adds another point.
+"""
+
+
+def _ingest_flags() -> list[str]:
+    opts = {o for p in cli.commands["ingest"].params for o in p.opts}
+    return ["--no-analyze"] if "--no-analyze" in opts else []
+
+
+def ingest(*paths, db):
+    result = CliRunner().invoke(cli, ["ingest", *map(str, paths), "--db", str(db), *_ingest_flags()])
+    assert "Traceback" not in result.output + result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    return result
+
+
+def bundled_db(tmp_path_factory) -> tuple[Path, str]:
+    """The bundled corpus ingested through the CLI once per test session (shared by test_cli and
+    test_bad_input through the session's base temp folder): (db path, that first ingest's stdout).
+    Tests that write to it must work on a copy (copy_db)."""
+    base = tmp_path_factory.getbasetemp()
+    db, out = base / "bundled-corpus.db", base / "bundled-corpus.out"
+    if not out.exists():
+        result = CliRunner().invoke(cli, ["ingest", str(CORPUS), "--db", str(db), *_ingest_flags()])
+        assert result.exit_code == 0, result.output
+        out.write_text(result.stdout, encoding="utf-8")
+    return db, out.read_text(encoding="utf-8")
+
+
+def copy_db(src: Path, dst: Path) -> Path:
+    a, b = sqlite3.connect(str(src)), sqlite3.connect(str(dst))
+    try:
+        a.backup(b)
+    finally:
+        a.close()
+        b.close()
+    return dst
+
+
+@pytest.fixture(scope="session")
+def ingested(tmp_path_factory):
+    return bundled_db(tmp_path_factory)
+
+
+def error_lines(result) -> list[str]:
+    return [line for line in result.stderr.splitlines() if line.strip()]
+
+
+def counts(db: Path) -> tuple:
+    conn = sqlite3.connect(str(db))
+    try:
+        return tuple(conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ("documents", "claims", "analysts"))
+    finally:
+        conn.close()
+
+
+def make(tmp_path: Path, name: str, content) -> Path:
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path
+
+
+BAD_FILES = {
+    "binary": ("photo.md", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "binary file, not text"),
+    "non-utf8": ("latin1.md", "---\ntitle: Café\n---\n\nLe texte dit quelque chose.\n".encode("latin-1"),
+                 "not UTF-8 text"),
+    "bad yaml": ("badyaml.md", "---\ntitle: [unclosed\nauthors: x\n---\n\nSome text that says something.\n",
+                 "malformed front matter"),
+    "missing title": ("notitle.md", "---\noutlet: Somewhere\n---\n\nSome text that says something.\n",
+                      "'title' is missing or empty"),
+    "unknown key": ("unknownkey.md", "---\ntitle: T\nauthor: Bob\n---\n\nSome text that says something.\n",
+                    "unknown key 'author'"),
+    "front matter only": ("frontonly.md", "---\ntitle: Only front matter\n---\n", "empty document"),
+    "no front matter": ("nofront.md", "Just text without front matter.\n", "missing YAML front matter"),
+    "no sentences": ("fragments.md", "---\ntitle: Fragments\n---\n\nJust words\n", "no claims found"),
+    "wrong suffix": ("slides.pdf", b"%PDF-1.4\n", "unsupported file type '.pdf'"),
+}
+
+
+def check_one_error(result, path: Path, problem: str):
+    err = error_lines(result)
+    assert len(err) == 1, err
+    assert str(path) in err[0]
+    assert problem in err[0]
+    assert err[0] == f"argmap: {path}: {err[0].split(f'{path}: ', 1)[1]}"
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FILES))
+def test_bad_file_alone(tmp_path, case):
+    name, content, problem = BAD_FILES[case]
+    path = make(tmp_path, name, content)
+    db = tmp_path / "s.db"
+    result = ingest(path, db=db)
+    assert result.exit_code == 1
+    check_one_error(result, path, problem)
+    assert result.stdout == ""
+    assert counts(db) == (0, 0, 0)
+
+
+def test_missing_path(tmp_path):
+    path = tmp_path / "does-not-exist.md"
+    result = ingest(path, db=tmp_path / "s.db")
+    assert result.exit_code == 1
+    check_one_error(result, path, "no such file or folder")
+
+
+def test_empty_folder(tmp_path):
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    result = ingest(folder, db=tmp_path / "s.db")
+    assert result.exit_code == 1
+    check_one_error(result, folder, "folder has no .md or .txt files")
+
+
+def test_folder_of_only_other_files(tmp_path):
+    folder = tmp_path / "pics"
+    folder.mkdir()
+    make(folder, "a.png", b"\x89PNG")
+    make(folder, "README.md", GOOD)  # README files are not corpus documents
+    result = ingest(folder, db=tmp_path / "s.db")
+    assert result.exit_code == 1
+    check_one_error(result, folder, "folder has no .md or .txt files")
+
+
+def test_good_and_bad_in_one_run(tmp_path):
+    good = make(tmp_path, "good.md", GOOD)
+    bad = make(tmp_path, "bad.md", BAD_FILES["unknown key"][1])
+    db = tmp_path / "s.db"
+    result = ingest(good, bad, tmp_path / "missing.txt", db=db)
+    assert result.exit_code == 0
+    err = error_lines(result)
+    assert len(err) == 2
+    assert any(str(bad) in e and "unknown key 'author'" in e for e in err)
+    assert any(str(tmp_path / "missing.txt") in e and "no such file" in e for e in err)
+    rows = result.stdout.splitlines()[2:]
+    assert [r.split()[:3] for r in rows] == [["good", "added", "2"]]
+    assert counts(db) == (1, 2, 1)
+
+
+def test_good_and_bad_in_one_folder_json(tmp_path):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    make(folder, "good.md", GOOD)
+    for case in ("binary", "non-utf8", "front matter only"):
+        name, content, _ = BAD_FILES[case]
+        make(folder, name, content)
+    db = tmp_path / "s.db"
+    result = CliRunner().invoke(cli, ["ingest", str(folder), "--db", str(db), "--json", *_ingest_flags()])
+    assert result.exit_code == 0
+    assert [json.loads(line)["document"] for line in result.stdout.splitlines()] == ["good"]
+    err = error_lines(result)
+    assert len(err) == 3
+    assert all(e.startswith(f"argmap: {folder}/") for e in err)
+    assert "Traceback" not in result.output
+
+
+def test_duplicate_document_id(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = make(tmp_path / "a", "same.md", GOOD)
+    second = make(tmp_path / "b", "same.md", GOOD.replace("clear point", "different point"))
+    db = tmp_path / "s.db"
+    result = ingest(first, second, db=db)
+    assert result.exit_code == 0
+    err = error_lines(result)
+    assert len(err) == 1 and str(second) in err[0] and "already used" in err[0]
+    assert counts(db)[0] == 1
+
+
+def test_bad_run_loses_nothing_stored(tmp_path, ingested):
+    db = copy_db(ingested[0], tmp_path / "s.db")  # the bundled corpus, ingested
+    before = counts(db)
+    assert before[0] == 5 and before[1] > 200
+
+    bad_dir = tmp_path / "bad"
+    bad_dir.mkdir()
+    for case in ("binary", "bad yaml", "front matter only"):
+        name, content, _ = BAD_FILES[case]
+        make(bad_dir, name, content)
+    result = ingest(bad_dir, tmp_path / "missing.md", db=db)
+    assert result.exit_code == 1
+    assert len(error_lines(result)) == 4
+    assert counts(db) == before
+
+    # a bad version of a stored document keeps the stored version
+    copy = tmp_path / "copy" / "rfa-dual-message.md"
+    copy.parent.mkdir()
+    copy.write_text("---\ntitle: Broken\nauthr: x\n---\n\nText.\n", encoding="utf-8")
+    result = ingest(copy, db=db)
+    assert result.exit_code == 1
+    check_one_error(result, copy, "unknown key 'authr'")
+    assert counts(db) == before
+    docs = CliRunner().invoke(cli, ["documents", "--db", str(db), "--json"])
+    titles = {json.loads(line)["id"]: json.loads(line)["title"] for line in docs.stdout.splitlines()}
+    assert titles["rfa-dual-message"] == "Experts: Kim Jong Un’s Visit to China Sends Dual Message to US"

@@ -21,7 +21,7 @@ from .models import Claim, Issue, Relation
 from .relations import find_relations
 from .store import Store
 
-ANALYSIS_VERSION = "analysis-1"
+ANALYSIS_VERSION = "analysis-2"
 
 
 @dataclass(frozen=True)
@@ -102,27 +102,81 @@ def keyphrases(texts: Sequence[str], background: Sequence[str], k: int = 3) -> l
     return shown
 
 
+def contention_links(ids: Sequence[str], claims: Mapping[str, Claim], X: np.ndarray, labels: np.ndarray,
+                     stance: Callable, min_similarity: float = 0.55, threshold: float = 0.6,
+                     max_partners: int = 2) -> list[tuple[int, int, float]]:
+    """Pairs of claims by different analysts, in different issues (or none), on the same subject
+    (cosine >= min_similarity) that the stance scorer says clearly disagree (<= -threshold).
+
+    Such a pair is a point of contention, so its two issues are one issue. Each claim is
+    checked against its ``max_partners`` most similar candidates only.
+    """
+    S = X @ X.T
+    pairs: set[tuple[int, int]] = set()
+    for i in range(len(ids)):
+        cands = [j for j in range(len(ids)) if j != i and S[i, j] >= min_similarity
+                 and claims[ids[i]].analyst != claims[ids[j]].analyst
+                 and (labels[i] < 0 or labels[i] != labels[j])]
+        for j in sorted(cands, key=lambda j: (-S[i, j], ids[j]))[:max_partners]:
+            pairs.add((min(i, j), max(i, j)))
+    pairs_list = sorted(pairs)
+    if not pairs_list:
+        return []
+    ta = [claims[ids[i]].text for i, _ in pairs_list]
+    tb = [claims[ids[j]].text for _, j in pairs_list]
+    score = (np.asarray(stance(ta, tb)) + np.asarray(stance(tb, ta))) / 2
+    return [(i, j, float(s)) for (i, j), s in zip(pairs_list, score.tolist()) if s <= -threshold]
+
+
+def _merge_labels(labels: np.ndarray, links: Sequence[tuple[int, int, float]], max_size: int) -> np.ndarray:
+    """Union the issues of linked claims (strongest link first), never beyond max_size claims."""
+    labels = labels.copy()
+    nxt = labels.max() + 1 if len(labels) else 0
+    for i in range(len(labels)):  # unclustered claims start as their own group
+        if labels[i] < 0:
+            labels[i] = nxt
+            nxt += 1
+    for i, j, _ in sorted(links, key=lambda t: (t[2], t[0], t[1])):
+        a, b = labels[i], labels[j]
+        if a == b or (labels == a).sum() + (labels == b).sum() > max_size:
+            continue
+        labels[labels == max(a, b)] = min(a, b)
+    return labels
+
+
 def build_issues(claims: Mapping[str, Claim], vectors: Mapping[str, np.ndarray],
-                 threshold: float | None = None) -> list[Issue]:
-    """Cluster claim vectors into issues, most central claim first; the rest stays unclustered."""
+                 threshold: float | None = None, stance: Callable | None = None,
+                 max_issue_size: int = 40, link_min_similarity: float = 0.55) -> list[Issue]:
+    """Cluster claim vectors into issues, most central claim first; the rest stays unclustered.
+
+    With a stance scorer, clear disagreements between clusters join them (contention_links).
+    """
     ids = sorted(claims)
     if not ids:
         return []
     X = np.stack([vectors[i] for i in ids])
     params = {} if threshold is None else {"threshold": threshold}
-    cl = IssueClusterer(**params).fit(X, keys=ids)
+    labels = IssueClusterer(**params).fit(X, keys=ids).labels_
+    if stance is not None:
+        links = contention_links(ids, claims, X, labels, stance, min_similarity=link_min_similarity)
+        merged = _merge_labels(labels, links, max_issue_size)
+        sizes = np.bincount(merged)
+        labels = np.where(sizes[merged] >= 2, merged, -1)
     groups: dict[int, list[int]] = {}
-    for i, lab in enumerate(cl.labels_.tolist()):
+    for i, lab in enumerate(labels.tolist()):
         if lab >= 0:
             groups.setdefault(lab, []).append(i)
+    ordered = sorted(groups.values(), key=lambda g: (-len(g), ids[g[0]]))
     issues = []
-    for lab in sorted(groups):
-        members = sorted(groups[lab], key=lambda i: (-float(cl.centrality_[i]), ids[i]))
+    for n, group in enumerate(ordered, start=1):
+        centroid = X[group].mean(axis=0)
+        centrality = X[group] @ (centroid / max(np.linalg.norm(centroid), 1e-12))
+        members = [group[k] for k in sorted(range(len(group)), key=lambda k: (-float(centrality[k]), ids[group[k]]))]
         member_ids = tuple(ids[i] for i in members)
         texts = [claims[c].text for c in member_ids]
-        others = [claims[c].text for c in ids if c not in set(member_ids)]
-        phrases = keyphrases(texts, others)
-        issues.append(Issue(f"issue-{lab + 1}", " · ".join(phrases) or texts[0][:60], tuple(phrases),
+        inside = set(member_ids)
+        phrases = keyphrases(texts, [claims[c].text for c in ids if c not in inside])
+        issues.append(Issue(f"issue-{n}", " · ".join(phrases) or texts[0][:60], tuple(phrases),
                             member_ids[0], member_ids))
     return issues
 
@@ -137,9 +191,9 @@ def analyze(store: Store, settings: Settings, embedder_factory: Callable[[], obj
     claims = {c.id: c for c in store.claims()}
     embedder = embedder_factory()
     _, vectors = embed_claims(store, embedder, progress=progress)
-    issues = build_issues(claims, vectors, settings.threshold)
     by_text = {claims[cid].text: v for cid, v in vectors.items()}  # stance functions get claim texts
     stance = stance_factory(lambda texts: np.stack([by_text[t] for t in texts]))
+    issues = build_issues(claims, vectors, settings.threshold, stance=stance if settings.method != "cosine" else None)
     relations = find_relations(issues, claims, vectors, stance) if issues else []
     store.save_analysis(issues, relations, {"analysis": key, "model": settings.model, "method": settings.method})
     return issues, relations, True

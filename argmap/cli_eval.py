@@ -39,7 +39,7 @@ def _table(results, methods) -> str:
 
 
 @click.command("eval")
-@click.argument("data_dir", type=click.Path(file_okay=False, dir_okay=True))
+@click.argument("data_dir", type=click.Path(exists=True, file_okay=False, dir_okay=True))
 @click.option("--split", default="dev", show_default=True,
               help="Split to evaluate: ArgKP files *_{split}.csv, PERSPECTRUM split.json value, IBM split "
                    "column (dev = argmap's fixed held-out IBM train topics when the file has no dev rows).")
@@ -64,13 +64,7 @@ def eval_command(data_dir, split, methods, as_json, quick, model_path):
     try:
         from .evaluate import run_evaluation
 
-        pair_model = None
-        if "argmap" in methods:
-            from .pairmodel import PairModel
-
-            log("loading the pair model")
-            pair_model = PairModel.load(model_path)
-        results = run_evaluation(data_dir, split=split, methods=methods, pair_model=pair_model,
+        results = run_evaluation(data_dir, split=split, methods=methods, pair_model_path=model_path,
                                  quick=quick, log=log)
     except ArgmapError as e:
         raise click.ClickException(str(e).splitlines()[0] if str(e) else type(e).__name__)

@@ -25,14 +25,18 @@ model's match probabilities for each item's nearest neighbours; scored pairs use
 ``(1 - pair_weight) * cosine + pair_weight * score``.
 
 Default threshold 0.70 (cosine): tuned on the train splits of ArgKP (per topic and stance)
-and PERSPECTRUM (per claim) for the mean of the two sets' ARI; see docs/quality.md.
+and PERSPECTRUM (per claim) for the mean of the two sets' ARI (grid 0.35..0.75 step 0.05;
+0.70 was best on both sets). With pair-model refinement (``eval``'s ``argmap`` method: match
+probabilities for each item's 8 nearest neighbours) the defaults are threshold 0.70 and
+pair_weight 0.7, tuned the same way on a quarter of the train groups; see docs/quality.md.
 """
 from __future__ import annotations
 
 import numpy as np
 
 DEFAULT_THRESHOLD = 0.70
-DEFAULT_REFINED_THRESHOLD = 0.55
+DEFAULT_REFINED_THRESHOLD = 0.70
+DEFAULT_REFINED_PAIR_WEIGHT = 0.7
 
 
 def _normalise(X: np.ndarray) -> np.ndarray:

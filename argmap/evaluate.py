@@ -19,8 +19,8 @@ import csv
 import json
 import math
 import random
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -406,7 +406,8 @@ def _sparse_scores(n: int, pairs, scores):
 
 
 def run_evaluation(data_dir, split: str = "dev", methods=METHODS, embedder=None, pair_model=None,
-                   quick: bool = False, log=None, cluster_params: dict | None = None) -> list[Result]:
+                   quick: bool = False, log=None, cluster_params: dict | None = None,
+                   pair_model_path: str | None = None) -> list[Result]:
     """Score every method on the three sets; returns the Result rows in a fixed order.
 
     ``quick`` keeps a small slice of each set (first ArgKP topic, 25 PERSPECTRUM claims,
@@ -427,6 +428,12 @@ def run_evaluation(data_dir, split: str = "dev", methods=METHODS, embedder=None,
         ibm.topics = ibm.topics[:2]
     log(f"data: ArgKP {split} {len(argkp.arguments)} arguments, PERSPECTRUM {split} {len(persp.claims)} claims "
         f"(pool {len(persp.perspectives)}), IBM {split} {sum(len(t['claims']) for t in ibm.topics)} claims")
+
+    if "argmap" in methods and pair_model is None:
+        from .pairmodel import PairModel
+
+        log("loading the pair model")
+        pair_model = PairModel.load(pair_model_path)
 
     # -- one embedding pass over every text
     if embedder is None:
@@ -452,10 +459,6 @@ def run_evaluation(data_dir, split: str = "dev", methods=METHODS, embedder=None,
     def cos(a, b):
         return np.einsum("ij,ij->i", vecs[[row[x] for x in a]], vecs[[row[x] for x in b]]) if a else np.zeros(0)
 
-    if "argmap" in methods and pair_model is None:
-        from .pairmodel import PairModel
-
-        pair_model = PairModel.load()
     cp = dict(cluster_params or {})
     thr_cos = cp.get("threshold_cosine", DEFAULT_THRESHOLD)
     thr_ref = cp.get("threshold_argmap", DEFAULT_REFINED_THRESHOLD)

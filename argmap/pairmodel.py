@@ -123,8 +123,11 @@ def _batches(n_items: int, lengths: Sequence[int], batch_size: int):
 class PairModel:
     """Loaded pair model. Deterministic (eval mode, no dropout). See module docstring."""
 
-    def __init__(self, net, tokenizer, config: dict, path: Path):
+    def __init__(self, net, tokenizer, config: dict, path: Path, base_layernorm: dict | None = None):
         self.net = net
+        # the bundled model's own LayerNorm values: the cosine term uses the untouched base
+        # network (adapters off AND base LayerNorms), i.e. exactly argmap's default embedder
+        self._base_ln = base_layernorm
         self.tokenizer = tokenizer
         self.config = config
         self.path = path
@@ -166,6 +169,7 @@ class PairModel:
             from transformers.utils import logging as hf_logging
 
             hf_logging.set_verbosity_error()
+            hf_logging.disable_progress_bar()
             lora = config.get("lora", {})
             net = build_network(base, r=int(lora.get("r", 16)), alpha=float(lora.get("alpha", 32)))
             tokenizer = AutoTokenizer.from_pretrained(str(base))
@@ -174,6 +178,7 @@ class PairModel:
         except Exception as e:  # noqa: BLE001
             raise ModelError(f"cannot build the pair model on {base}: {e}".splitlines()[0]) from e
         own = dict(net.named_parameters())
+        base_ln = {n: p.detach().clone() for n, p in own.items() if "LayerNorm" in n}
         expected = {n for n in own if net.is_trainable(n)}
         missing = sorted(expected - set(state))
         unknown = sorted(set(state) - expected)
@@ -188,7 +193,20 @@ class PairModel:
                     raise ModelError(f"{w_path}: tensor {n} has shape {tuple(t.shape)}, expected {tuple(own[n].shape)}")
                 own[n].copy_(t)
         net.eval()
-        return cls(net, tokenizer, config, p)
+        return cls(net, tokenizer, config, p, base_layernorm=base_ln)
+
+    def _swap_layernorm(self):
+        """Exchange the current LayerNorm values with the stored ones (base <-> trained)."""
+        if not self._base_ln:
+            return
+        import torch
+
+        own = dict(self.net.named_parameters())
+        with torch.no_grad():
+            for n, t in self._base_ln.items():
+                cur = own[n].detach().clone()
+                own[n].copy_(t)
+                self._base_ln[n] = cur
 
     # ------------------------------------------------------------ internals
 
@@ -220,11 +238,12 @@ class PairModel:
         return m, s
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """MiniLM sentence vectors (adapters off): the same as argmap's default embedder."""
+        """MiniLM sentence vectors (adapters off, base LayerNorms): argmap's default embedder."""
         import torch
 
         texts = list(texts)
         out = np.zeros((len(texts), self.net.bert.config.hidden_size), dtype=np.float32)
+        self._swap_layernorm()
         with torch.inference_mode():
             self.net.set_adapters(False)
             try:
@@ -235,6 +254,7 @@ class PairModel:
                     out[idx] = v.numpy()
             finally:
                 self.net.set_adapters(True)
+                self._swap_layernorm()
         return out
 
     def _cosines(self, a, b) -> np.ndarray:
@@ -256,7 +276,10 @@ class PairModel:
         ml, _ = self._pair_logits(a, b, progress=progress, what="match pairs")
         cos = self._cosines(a, b)
         with torch.no_grad():
-            logit = self.net.match_logit(torch.from_numpy(ml), torch.from_numpy(cos))
+            # match_ce_scale (config, chosen on dev): weight of the cross-encoder part
+            # against the learned cosine term; 1.0 = the network as trained
+            scale = float(self.config.get("match_ce_scale", 1.0))
+            logit = self.net.match_logit(torch.from_numpy(ml) * scale, torch.from_numpy(cos))
         return torch.sigmoid(logit).numpy().astype(np.float32)
 
     def stance(self, a: list[str], b: list[str], progress: bool = False,

@@ -117,3 +117,21 @@ def test_claims_with_a_lead_are_clustered_with_it(tmp_path, fake_embedder):
     assert sorted(fake_embedder.calls[0]) == ["it will not matter", "the summit in Beijing it will not matter"]
     assert np.allclose(own["l1"], fake_embedder.encode(["it will not matter"])[0])
     assert np.allclose(with_lead["l1"], fake_embedder.encode(["the summit in Beijing it will not matter"])[0])
+
+
+def test_a_clear_disagreement_joins_two_issues(fake_embedder):
+    cs = [claim("p1", "china is back at the centre of the talks", "Eve"),
+          claim("p2", "china is back at the centre of the talks now", "Fay"),
+          claim("q1", "the trip will not change the talks", "Dan"),
+          claim("q2", "the trip will not change the talks at all", "Gus")]
+    claims = {c.id: c for c in cs}
+    vectors = dict(zip(claims, fake_embedder.encode([c.text for c in cs])))
+    apart = build_issues(claims, vectors, threshold=0.6)
+    assert sorted(sorted(i.claim_ids) for i in apart) == [["p1", "p2"], ["q1", "q2"]]
+    joined = build_issues(claims, vectors, threshold=0.6, stance=stance_by_negation, link_min_similarity=0.4)
+    assert [sorted(i.claim_ids) for i in joined] == [["p1", "p2", "q1", "q2"]]
+    # agreement never joins issues; a size cap or too little similarity stops a merge
+    assert build_issues(claims, vectors, threshold=0.6, stance=lambda a, b: np.ones(len(a)), link_min_similarity=0.4) == apart
+    assert len(build_issues(claims, vectors, threshold=0.6, stance=stance_by_negation, max_issue_size=3,
+                            link_min_similarity=0.4)) == 2
+    assert build_issues(claims, vectors, threshold=0.6, stance=stance_by_negation, link_min_similarity=0.99) == apart

@@ -1,0 +1,97 @@
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from argmap.cluster import IssueClusterer, similarity_matrix
+
+
+def _blobs(seed=0, n_per=5, k=3, dim=16, noise=0.05):
+    rng = np.random.default_rng(seed)
+    centers = np.eye(dim)[:k]
+    X = np.concatenate([c + noise * rng.standard_normal((n_per, dim)) for c in centers])
+    outlier = np.zeros((1, dim))
+    outlier[0, dim - 1] = 1.0
+    X = np.concatenate([X, outlier]).astype(np.float32)
+    keys = [f"id{i:03d}" for i in range(len(X))]
+    return X, keys
+
+
+def test_blobs_found_and_outlier_unclustered():
+    X, keys = _blobs()
+    cl = IssueClusterer(threshold=0.7).fit(X, keys=keys)
+    lab = cl.labels_
+    assert len(lab) == len(X)
+    assert lab[-1] == -1  # fits no issue, kept as -1
+    for b in range(3):
+        assert len(set(lab[b * 5:(b + 1) * 5])) == 1
+    assert len(set(lab[:15])) == 3
+    assert cl.n_clusters_ == 3
+    assert np.all(cl.centrality_[:15] > 0.9) and cl.centrality_[-1] == 0.0
+
+
+def test_order_invariance_and_deterministic_ids():
+    X, keys = _blobs(n_per=4)
+    X = np.concatenate([X, X[:2] + 0.01]).astype(np.float32)  # make blob 0 the biggest
+    keys = keys + ["zz1", "zz2"]
+    base = IssueClusterer(threshold=0.7).fit(X, keys=keys).labels_
+    assert base[0] == 0  # largest cluster gets id 0
+    rng = np.random.default_rng(1)
+    for _ in range(3):
+        perm = rng.permutation(len(X))
+        lab = IssueClusterer(threshold=0.7).fit(X[perm], keys=[keys[i] for i in perm]).labels_
+        assert np.array_equal(lab, base[perm])
+    # without keys: still order-invariant (rows are sorted by value)
+    nk = IssueClusterer(threshold=0.7).fit(X).labels_
+    perm = rng.permutation(len(X))
+    assert np.array_equal(IssueClusterer(threshold=0.7).fit(X[perm]).labels_, nk[perm])
+
+
+def test_ties_numbered_by_smallest_key():
+    X = np.array([[1, 0], [1, 0.01], [0, 1], [0.01, 1]], dtype=np.float32)
+    lab = IssueClusterer(threshold=0.9).fit(X, keys=["d", "c", "a", "b"]).labels_
+    assert list(lab) == [1, 1, 0, 0]  # both size 2; the one holding key "a" is 0
+
+
+def test_fake_embedder_texts(fake_embedder):
+    texts = ["cars pollute the air", "cars pollute the air badly", "taxes fund schools",
+             "taxes fund good schools", "zebra"]
+    V = fake_embedder.encode(texts)
+    lab = IssueClusterer(threshold=0.6).fit(V, keys=texts).labels_
+    assert lab[0] == lab[1] != lab[2] == lab[3] and lab[4] == -1
+
+
+def test_pair_scores_refine():
+    X = np.array([[1, 0], [0.6, 0.8], [0, 1]], dtype=np.float32)
+    # cosine(0,1) = 0.6: below 0.7 -> apart
+    assert len(set(IssueClusterer(threshold=0.7).fit(X).labels_[:2].tolist())) == 2
+    P = sp.csr_matrix(([1.0], ([0], [1])), shape=(3, 3))
+    S = similarity_matrix(X, P, pair_weight=0.5)
+    assert S[0, 1] == pytest.approx(0.8) and S[1, 0] == pytest.approx(0.8) and S[0, 2] == pytest.approx(0.0)
+    lab = IssueClusterer(threshold=0.7).fit(X, keys=["a", "b", "c"], pair_scores=P).labels_
+    assert lab[0] == lab[1] == 0 and lab[2] == -1
+    dense = np.full((3, 3), np.nan, dtype=np.float32)
+    dense[1, 0] = 1.0
+    assert similarity_matrix(X, dense)[0, 1] == pytest.approx(0.8)
+
+
+def test_two_stage_matches_blobs():
+    rng = np.random.default_rng(0)
+    dim, k, n_per = 32, 12, 30
+    centers = np.linalg.qr(rng.standard_normal((dim, dim)))[0][:k]
+    X = np.concatenate([c + 0.05 * rng.standard_normal((n_per, dim)) for c in centers]).astype(np.float32)
+    keys = [f"{i:05d}" for i in range(len(X))]
+    dense = IssueClusterer(threshold=0.7).fit(X, keys=keys).labels_
+    two = IssueClusterer(threshold=0.7, dense_limit=50).fit(X, keys=keys).labels_
+    assert len(set(dense)) == k
+    from sklearn.metrics import adjusted_rand_score
+
+    assert adjusted_rand_score(dense, two) == pytest.approx(1.0)
+
+
+def test_edge_cases():
+    assert IssueClusterer().fit(np.zeros((0, 4), dtype=np.float32)).labels_.shape == (0,)
+    one = IssueClusterer().fit(np.ones((1, 4), dtype=np.float32), keys=["x"])
+    assert list(one.labels_) == [-1]
+    with pytest.raises(ValueError):
+        IssueClusterer().fit(np.ones((2, 4)), keys=["x", "x"])
+    assert IssueClusterer(threshold=0.5).get_params()["threshold"] == 0.5

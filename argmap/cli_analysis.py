@@ -1,7 +1,6 @@
 """CLI commands over the analysis: issues, map, search. Registered in argmap/cli.py."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -65,7 +64,7 @@ def map_command(fmt, out_dir, db_path, as_json):
 
     Uses the stored analysis only (no model is loaded).
     """
-    from .render import MapData, render_maps
+    from .render import render_maps
 
     store = open_store(db_path)
     _require_analysis(store)

@@ -1,7 +1,7 @@
 """Plain dataclasses passed between argmap's stages and printed as JSON lines."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from typing import Callable
 
 import numpy as np
 
-from .embed import DEFAULT_MODEL, load_embedder, resolve_model
+from .embed import DEFAULT_MODEL, load_embedder
 from .errors import ModelError
 
 METHODS = ("argmap", "cosine")

@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 from argmap.analyze import Settings, analyze, build_issues, embed_claims, keyphrases
-from argmap.fake import FakeEmbedder
 from argmap.models import Claim, Document, Issue
 from argmap.relations import candidate_pairs, find_relations
 from argmap.search import counter_search, search

@@ -10,6 +10,8 @@ from click.testing import CliRunner
 
 from argmap.cli import cli
 
+from conftest import copy_db  # noqa: E402
+
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"
 
@@ -23,8 +25,7 @@ The first sentence makes a clear point. The second sentence adds another point.
 
 
 def _ingest_flags() -> list[str]:
-    opts = {o for p in cli.commands["ingest"].params for o in p.opts}
-    return ["--no-analyze"] if "--no-analyze" in opts else []
+    return ["--no-analyze"]  # store only: the analysis step is tested in test_analysis/test_integration
 
 
 def ingest(*paths, db):
@@ -34,32 +35,6 @@ def ingest(*paths, db):
     return result
 
 
-def bundled_db(tmp_path_factory) -> tuple[Path, str]:
-    """The bundled corpus ingested through the CLI once per test session (shared by test_cli and
-    test_bad_input through the session's base temp folder): (db path, that first ingest's stdout).
-    Tests that write to it must work on a copy (copy_db)."""
-    base = tmp_path_factory.getbasetemp()
-    db, out = base / "bundled-corpus.db", base / "bundled-corpus.out"
-    if not out.exists():
-        result = CliRunner().invoke(cli, ["ingest", str(CORPUS), "--db", str(db), *_ingest_flags()])
-        assert result.exit_code == 0, result.output
-        out.write_text(result.stdout, encoding="utf-8")
-    return db, out.read_text(encoding="utf-8")
-
-
-def copy_db(src: Path, dst: Path) -> Path:
-    a, b = sqlite3.connect(str(src)), sqlite3.connect(str(dst))
-    try:
-        a.backup(b)
-    finally:
-        a.close()
-        b.close()
-    return dst
-
-
-@pytest.fixture(scope="session")
-def ingested(tmp_path_factory):
-    return bundled_db(tmp_path_factory)
 
 
 def error_lines(result) -> list[str]:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections import Counter
 from pathlib import Path
 
@@ -10,6 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from argmap.cli import cli
+
+from conftest import copy_db  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"
@@ -19,9 +20,7 @@ CLAIM_KEYS = {"id", "text", "analyst", "document", "paragraph", "start", "end"}
 
 
 def _ingest_flags() -> list[str]:
-    """Store only: skip the (slow, model-dependent) analysis step where the command has one."""
-    opts = {o for p in cli.commands["ingest"].params for o in p.opts}
-    return ["--no-analyze"] if "--no-analyze" in opts else []
+    return ["--no-analyze"]  # store only: the analysis step is tested in test_analysis/test_integration
 
 
 def run(*args, env=None):
@@ -34,33 +33,6 @@ def lines(result) -> list[dict]:
     return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
 
 
-def bundled_db(tmp_path_factory) -> tuple[Path, str]:
-    """The bundled corpus ingested through the CLI once per test session (shared by test_cli and
-    test_bad_input through the session's base temp folder): (db path, that first ingest's stdout).
-    Tests that write to it must work on a copy (copy_db)."""
-    base = tmp_path_factory.getbasetemp()
-    db, out = base / "bundled-corpus.db", base / "bundled-corpus.out"
-    if not out.exists():
-        result = CliRunner().invoke(cli, ["ingest", str(CORPUS), "--db", str(db), *_ingest_flags()])
-        assert result.exit_code == 0, result.output
-        out.write_text(result.stdout, encoding="utf-8")
-    return db, out.read_text(encoding="utf-8")
-
-
-def copy_db(src: Path, dst: Path) -> Path:
-    a, b = sqlite3.connect(str(src)), sqlite3.connect(str(dst))
-    try:
-        a.backup(b)
-    finally:
-        a.close()
-        b.close()
-    return dst
-
-
-@pytest.fixture(scope="session")
-def ingested(tmp_path_factory):
-    """(db path, stdout of the ingest that filled it)."""
-    return bundled_db(tmp_path_factory)
 
 
 # ---------------------------------------------------------------- ingest

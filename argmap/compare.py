@@ -175,38 +175,38 @@ def comparison_graph(cmp: Comparison, documents: Mapping[str, Document], palette
     node = {c.id: f"{k}{i + 1}" for k, side in (("a", left), ("b", right)) for i, c in enumerate(side)}
     issue_of = {c.id: ic.issue for ic in cmp.issues for c in ic.a_claims + ic.b_claims}
 
-    g = render._new_graph("comparison", "LR", getattr(style, "COMPARE_RANKSEP", style.RANKSEP))
-    title = render._wrap(f"{cmp.a.label}  vs  {cmp.b.label}", style.ISSUE_LABEL_WRAP)
+    g = render.new_graph("comparison", "LR", getattr(style, "COMPARE_RANKSEP", style.RANKSEP))
+    title = render.wrap(f"{cmp.a.label}  vs  {cmp.b.label}", style.ISSUE_LABEL_WRAP)
     notes = [cmp.summary()]
     if not left or not right:
         notes.append(getattr(style, "COMPARE_NOTHING_SHARED", "They speak on no common issue."))
-    legend = render._legend_edges(style.LEGEND_EDGES, style.LEGEND_AGREE, style.LEGEND_DISAGREE)
-    notes = [line for n in notes for line in render._wrap(n, getattr(style, "COMPARE_NOTE_WRAP", 90))]
-    g.attr("graph", label=render._title_label(title, notes, legend))
+    legend = render.legend_edges(style.LEGEND_EDGES, style.LEGEND_AGREE, style.LEGEND_DISAGREE)
+    notes = [line for n in notes for line in render.wrap(n, getattr(style, "COMPARE_NOTE_WRAP", 90))]
+    g.attr("graph", label=render.title_label(title, notes, legend))
     g.attr("node", shape=style.CLAIM_SHAPE, margin=style.CLAIM_MARGIN, penwidth=style.CLAIM_PENWIDTH,
            color=style.CLAIM_BORDER_COLOR)
     for k, (side, items) in enumerate(((cmp.a, left), (cmp.b, right))):
         with g.subgraph(name=f"cluster_side{k + 1}") as sub:
-            sub.attr(label=render._esc(side.label), style=style.CAMP_BOX_STYLE, color=style.CAMP_BOX_COLOR,
+            sub.attr(label=render.esc(side.label), style=style.CAMP_BOX_STYLE, color=style.CAMP_BOX_COLOR,
                      fillcolor=style.CAMP_BOX_FILL, fontcolor=style.MUTED_COLOR, margin=style.CLUSTER_MARGIN,
                      fontsize=str(style.CLUSTER_FONT_SIZE))
             with sub.subgraph() as same:
                 same.attr(rank="same")
                 for c in items:
-                    text = render._wrap(render._truncate(c.text, style.CLAIM_MAX_CHARS), style.CLAIM_WRAP)
+                    text = render.wrap(render.truncate(c.text, style.CLAIM_MAX_CHARS), style.CLAIM_WRAP)
                     tag = getattr(style, "COMPARE_ISSUE_TAG", "[{issue_id}]").format(issue_id=issue_of[c.id].id)
-                    label = render._plain_label(text) + render._plain_label(
+                    label = render.plain_label(text) + render.plain_label(
                         [f"{style.ANALYST_PREFIX}{c.analyst}  {tag}"], "\\r")
-                    same.node(node[c.id], label=label, fillcolor=render._fill(palette, c.analyst),
+                    same.node(node[c.id], label=label, fillcolor=render.fill(palette, c.analyst),
                               style=f"{style.CLAIM_STYLE},{render.analyst_border(palette, c.analyst)}",
-                              tooltip=render._tooltip(c, documents))
+                              tooltip=render.tooltip(c, documents))
     if left and right:
         g.edge(node[left[0].id], node[right[0].id], style="invis")
     for r in rels:
         tail, head = (r.a, r.b) if r.a in {c.id for c in left} else (r.b, r.a)
         attrs = dict(style.EDGE_STYLE[r.kind])
         score = style.SCORE_FORMAT.format(r.score)
-        attrs.update(label=score, fontcolor=attrs["color"], tooltip=render._esc(f"{r.kind} {score}"))
+        attrs.update(label=score, fontcolor=attrs["color"], tooltip=render.esc(f"{r.kind} {score}"))
         g.edge(node[tail], node[head], **attrs)
     return g
 
@@ -223,7 +223,7 @@ def write_map(graph, path, fmt: str | None = None):
         raise ArgmapError(f"{path}: unknown map format {fmt!r}: use one of {', '.join(render.FORMATS)}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        render._write_atomic(path, render._export(graph, fmt))
+        render.write_atomic(path, render.export(graph, fmt))
     except OSError as e:
         raise ArgmapError(f"{path}: cannot write the map ({e.strerror or e})") from None
     return path

@@ -247,16 +247,16 @@ def debate_graph(pack: DebatePack, palette: Mapping[str, str], per_side: int | N
 
     cap = per_side or getattr(style, "DEBATE_MAX_CLAIMS_PER_SIDE", 8)
     pro, con = pack.pro[:cap], pack.con[:cap]
-    g = render._new_graph("debate", "LR", getattr(style, "DEBATE_RANKSEP", "1.2"))
-    title = render._wrap(getattr(style, "DEBATE_TITLE", "Motion: {motion}").format(motion=pack.motion),
+    g = render.new_graph("debate", "LR", getattr(style, "DEBATE_RANKSEP", "1.2"))
+    title = render.wrap(getattr(style, "DEBATE_TITLE", "Motion: {motion}").format(motion=pack.motion),
                          style.ISSUE_LABEL_WRAP)
-    legend = render._legend_edges(style.LEGEND_EDGES, getattr(style, "DEBATE_LEGEND_SUPPORT", "supports the motion"),
+    legend = render.legend_edges(style.LEGEND_EDGES, getattr(style, "DEBATE_LEGEND_SUPPORT", "supports the motion"),
                                   getattr(style, "DEBATE_LEGEND_CLASH", "undermines the motion / clash"))
-    g.attr("graph", label=render._title_label(title, [], legend))
+    g.attr("graph", label=render.title_label(title, [], legend))
     g.attr("node", shape=style.CLAIM_SHAPE, margin=style.CLAIM_MARGIN, penwidth=style.CLAIM_PENWIDTH,
            color=style.CLAIM_BORDER_COLOR)
-    motion_lines = render._wrap(pack.motion, getattr(style, "DEBATE_MOTION_WRAP", 28))
-    g.node("motion", label=render._plain_label(motion_lines, "\\n"),
+    motion_lines = render.wrap(pack.motion, getattr(style, "DEBATE_MOTION_WRAP", 28))
+    g.node("motion", label=render.plain_label(motion_lines, "\\n"),
            shape=getattr(style, "DEBATE_MOTION_SHAPE", "box"),
            style=getattr(style, "DEBATE_MOTION_STYLE", "rounded,filled,bold"),
            fillcolor=getattr(style, "DEBATE_MOTION_FILL", "#FFF6D5"),
@@ -264,16 +264,16 @@ def debate_graph(pack: DebatePack, palette: Mapping[str, str], per_side: int | N
     for k, (name, items) in enumerate(((getattr(style, "DEBATE_FOR_LABEL", "FOR the motion"), pro),
                                        (getattr(style, "DEBATE_AGAINST_LABEL", "AGAINST the motion"), con))):
         with g.subgraph(name=f"cluster_{'for' if k == 0 else 'against'}") as sub:
-            sub.attr(label=render._esc(name), style=style.CAMP_BOX_STYLE, color=style.CAMP_BOX_COLOR,
+            sub.attr(label=render.esc(name), style=style.CAMP_BOX_STYLE, color=style.CAMP_BOX_COLOR,
                      fillcolor=style.CAMP_BOX_FILL, fontcolor=style.MUTED_COLOR, margin=style.CLUSTER_MARGIN,
                      fontsize=str(style.CLUSTER_FONT_SIZE))
             for d in items:
-                text = render._wrap(render._truncate(d.claim.text, style.CLAIM_MAX_CHARS), style.CLAIM_WRAP)
-                label = render._plain_label([f"{d.ref}"] + text) + render._plain_label(
+                text = render.wrap(render.truncate(d.claim.text, style.CLAIM_MAX_CHARS), style.CLAIM_WRAP)
+                label = render.plain_label([f"{d.ref}"] + text) + render.plain_label(
                     [style.ANALYST_PREFIX + d.claim.analyst], "\\r")
-                sub.node(d.ref, label=label, fillcolor=render._fill(palette, d.claim.analyst),
+                sub.node(d.ref, label=label, fillcolor=render.fill(palette, d.claim.analyst),
                          style=f"{style.CLAIM_STYLE},{render.analyst_border(palette, d.claim.analyst)}",
-                         tooltip=render._esc(f"{d.claim.analyst}, {d.source()}"))
+                         tooltip=render.esc(f"{d.claim.analyst}, {d.source()}"))
     agree, disagree = style.EDGE_STYLE[style.AGREE], style.EDGE_STYLE[style.DISAGREE]
     for d in pro:
         g.edge(d.ref, "motion", color=agree["color"], penwidth=agree["penwidth"], style=agree["style"])

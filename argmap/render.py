@@ -75,7 +75,7 @@ def analyst_border(palette: Mapping[str, str], analyst: str) -> str:
     return style.ANALYST_BORDERS[rounds % len(style.ANALYST_BORDERS)]
 
 
-def _fill(palette: Mapping[str, str], analyst: str) -> str:
+def fill(palette: Mapping[str, str], analyst: str) -> str:
     return palette.get(analyst, style.UNKNOWN_ANALYST_COLOR)
 
 
@@ -180,7 +180,7 @@ def sides(issue: Issue, relations: Sequence[Relation], claims: Mapping[str, Clai
 # --- text --------------------------------------------------------------------------------
 
 
-def _esc(text: str) -> str:
+def esc(text: str) -> str:
     """Escape text for a double-quoted DOT string (label, tooltip): \\, " and newline."""
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
@@ -193,7 +193,7 @@ def _squash(text: str) -> str:
     return " ".join(text.split())
 
 
-def _truncate(text: str, limit: int) -> str:
+def truncate(text: str, limit: int) -> str:
     """Keep the start of ``text``; cut at a word boundary and add an ellipsis."""
     text = _squash(text)
     if len(text) <= limit:
@@ -204,13 +204,13 @@ def _truncate(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:.-") + style.ELLIPSIS
 
 
-def _wrap(text: str, width: int) -> list[str]:
+def wrap(text: str, width: int) -> list[str]:
     return textwrap.wrap(text, width=width, break_long_words=True, break_on_hyphens=False) or [""]
 
 
-def _plain_label(lines: Sequence[str], justify: str = "\\l") -> graphviz.quoting.NoHtml:
+def plain_label(lines: Sequence[str], justify: str = "\\l") -> graphviz.quoting.NoHtml:
     """Lines of a plain (non-HTML) label, each escaped and ended by a Graphviz break."""
-    return graphviz.nohtml("".join(_esc(line) + justify for line in lines))
+    return graphviz.nohtml("".join(esc(line) + justify for line in lines))
 
 
 def _h(text: str) -> str:
@@ -222,7 +222,7 @@ def _html_lines(lines: Sequence[str]) -> str:
     return '<BR ALIGN="LEFT"/>'.join(_h(line) for line in lines) + '<BR ALIGN="LEFT"/>'
 
 
-def _tooltip(claim: Claim, documents: Mapping[str, Document]) -> str:
+def tooltip(claim: Claim, documents: Mapping[str, Document]) -> str:
     doc = documents.get(claim.document)
     if doc is None:
         title, source = style.DOCUMENT_UNKNOWN.format(document=claim.document), ""
@@ -230,7 +230,7 @@ def _tooltip(claim: Claim, documents: Mapping[str, Document]) -> str:
         title = _squash(doc.title) or doc.id
         extra = ", ".join(p for p in (_squash(doc.outlet), _squash(doc.date)) if p)
         source = f" — {extra}" if extra else ""
-    return _esc(style.TOOLTIP.format(analyst=claim.analyst, title=title, source=source))
+    return esc(style.TOOLTIP.format(analyst=claim.analyst, title=title, source=source))
 
 
 def _cell_border(palette: Mapping[str, str], analyst: str) -> str:
@@ -238,7 +238,7 @@ def _cell_border(palette: Mapping[str, str], analyst: str) -> str:
     return (f' STYLE="{cell_style}"' if cell_style else "") + f' BORDER="{border}"'
 
 
-def _title_label(title_lines: Sequence[str], notes: Sequence[str], legend_rows: Sequence[str]
+def title_label(title_lines: Sequence[str], notes: Sequence[str], legend_rows: Sequence[str]
                  ) -> str:
     """HTML-like graph label: title, grey notes, then the legend; placed top left."""
     rows = [f'<TR><TD ALIGN="LEFT" BALIGN="LEFT"><FONT POINT-SIZE="{style.TITLE_FONT_SIZE}">'
@@ -267,7 +267,7 @@ def _legend_analysts(analysts: Sequence[str], palette: Mapping[str, str]) -> lis
     rows = []
     for i in range(0, len(analysts), per_row):
         rows.append("<TR>" + "".join(
-            f'<TD BGCOLOR="{_fill(palette, a)}"{_cell_border(palette, a)}>'
+            f'<TD BGCOLOR="{fill(palette, a)}"{_cell_border(palette, a)}>'
             f'<FONT POINT-SIZE="{style.LEGEND_FONT_SIZE}">{_h(a)}</FONT></TD>'
             for a in analysts[i:i + per_row]) + "</TR>")
     grid = (f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="{style.LEGEND_CHIP_SPACING}" '
@@ -275,7 +275,7 @@ def _legend_analysts(analysts: Sequence[str], palette: Mapping[str, str]) -> lis
     return [_legend_heading(style.LEGEND_ANALYSTS), f'<TR><TD ALIGN="LEFT">{grid}</TD></TR>']
 
 
-def _legend_edges(heading: str, agree: str, disagree: str, extra: str = "") -> list[str]:
+def legend_edges(heading: str, agree: str, disagree: str, extra: str = "") -> list[str]:
     """A legend row: the agree line (unless ``agree`` is empty), the disagree line, a note."""
     agree_style, disagree_style = style.EDGE_STYLE[style.AGREE], style.EDGE_STYLE[style.DISAGREE]
     cells = ""
@@ -296,7 +296,7 @@ def _legend_edges(heading: str, agree: str, disagree: str, extra: str = "") -> l
             f'CELLPADDING="{style.LEGEND_CELLPADDING}"><TR>{cells}</TR></TABLE></TD></TR>']
 
 
-def _new_graph(name: str, rankdir: str, ranksep: str) -> graphviz.Digraph:
+def new_graph(name: str, rankdir: str, ranksep: str) -> graphviz.Digraph:
     g = graphviz.Digraph(name=name)
     g.attr("graph", rankdir=rankdir, nodesep=style.NODESEP, ranksep=ranksep,
            fontname=style.FONT, fontsize=str(style.FONT_SIZE), fontcolor=style.TEXT_COLOR,
@@ -345,29 +345,29 @@ def issue_graph(data: MapData, issue: Issue, palette: Mapping[str, str]) -> grap
     if dropped:
         notes.append(style.MORE_RELATIONS.format(n=dropped, s=_plural(dropped)))
     shown_analysts = sorted({data.claims[c].analyst for c in shown})
-    legend = _legend_analysts(shown_analysts, palette) + _legend_edges(
+    legend = _legend_analysts(shown_analysts, palette) + legend_edges(
         style.LEGEND_EDGES, style.LEGEND_AGREE, style.LEGEND_DISAGREE,
         style.LEGEND_CAMPS if camps else "")
-    title = _wrap(_truncate(style.ISSUE_TITLE.format(label=issue.label, issue_id=issue.id),
+    title = wrap(truncate(style.ISSUE_TITLE.format(label=issue.label, issue_id=issue.id),
                             style.ISSUE_LABEL_MAX_CHARS), style.ISSUE_LABEL_WRAP)
 
-    g = _new_graph(issue.id or "issue", style.ISSUE_RANKDIR, style.RANKSEP)
-    g.attr("graph", label=_title_label(title, notes, legend))
+    g = new_graph(issue.id or "issue", style.ISSUE_RANKDIR, style.RANKSEP)
+    g.attr("graph", label=title_label(title, notes, legend))
     g.attr("node", shape=style.CLAIM_SHAPE, margin=style.CLAIM_MARGIN,
            penwidth=style.CLAIM_PENWIDTH, color=style.CLAIM_BORDER_COLOR)
 
     def claim_node(target: graphviz.Digraph, cid: str) -> None:
         claim = data.claims[cid]
-        text = _wrap(_truncate(claim.text, style.CLAIM_MAX_CHARS), style.CLAIM_WRAP)
-        label = _plain_label(text) + _plain_label([style.ANALYST_PREFIX + claim.analyst], "\\r")
+        text = wrap(truncate(claim.text, style.CLAIM_MAX_CHARS), style.CLAIM_WRAP)
+        label = plain_label(text) + plain_label([style.ANALYST_PREFIX + claim.analyst], "\\r")
         attrs = {}
         doc = data.documents.get(claim.document)
         if doc is not None and doc.url:
-            attrs.update(URL=_esc(doc.url), target="_blank")
-        target.node(node[cid], label=label, tooltip=_tooltip(claim, data.documents),
-                    fillcolor=_fill(palette, claim.analyst),
+            attrs.update(URL=esc(doc.url), target="_blank")
+        target.node(node[cid], label=label, tooltip=tooltip(claim, data.documents),
+                    fillcolor=fill(palette, claim.analyst),
                     style=f"{style.CLAIM_STYLE},{analyst_border(palette, claim.analyst)}",
-                    id=_esc(f"claim-{cid}"), **attrs)
+                    id=esc(f"claim-{cid}"), **attrs)
 
     # one column per camp, left to right; claims of unlinked analysts in a last column
     columns = [(style.CAMP_LABEL.format(letter=_letter(k)), camp) for k, camp in enumerate(camps)]
@@ -391,7 +391,7 @@ def issue_graph(data: MapData, issue: Issue, palette: Mapping[str, str]) -> grap
             continue
         row.update((cid, i) for i, cid in enumerate(members))
         with g.subgraph(name=f"cluster_camp{k + 1}") as sub:
-            sub.attr(label=_esc(column_label), style=style.CAMP_BOX_STYLE,
+            sub.attr(label=esc(column_label), style=style.CAMP_BOX_STYLE,
                      color=style.CAMP_BOX_COLOR, fillcolor=style.CAMP_BOX_FILL,
                      fontcolor=style.MUTED_COLOR, margin=style.CLUSTER_MARGIN)
             with sub.subgraph() as same:
@@ -406,12 +406,12 @@ def issue_graph(data: MapData, issue: Issue, palette: Mapping[str, str]) -> grap
         tail, head = sorted((r.a, r.b), key=lambda c: (column(c), row[c]))
         attrs = dict(style.EDGE_STYLE[r.kind])
         label = style.SCORE_FORMAT.format(r.score)
-        attrs.update(fontcolor=attrs["color"], tooltip=_esc(f"{r.kind} {label}"))
+        attrs.update(fontcolor=attrs["color"], tooltip=esc(f"{r.kind} {label}"))
         if column(tail) == column(head):
             # within a column: a flat edge; the xlabel is placed after layout
-            attrs["xlabel"] = _esc(label)
+            attrs["xlabel"] = esc(label)
         else:
-            attrs["label"] = _esc(label)
+            attrs["label"] = esc(label)
         g.edge(node[tail], node[head], **attrs)
     return g
 
@@ -459,14 +459,14 @@ def overview_graph(data: MapData, palette: Mapping[str, str]) -> graphviz.Digrap
     if unclustered:
         notes.append(style.UNCLUSTERED_NOTE.format(n=len(unclustered),
                                                    s=_plural(len(unclustered))))
-    legend = _legend_edges(style.LEGEND_TITLE, "", style.OVERVIEW_LEGEND_DISAGREE,
+    legend = legend_edges(style.LEGEND_TITLE, "", style.OVERVIEW_LEGEND_DISAGREE,
                            style.OVERVIEW_LEGEND_CAMPS)
     title = [style.OVERVIEW_TITLE.format(n_issues=len(issues), s=_plural(len(issues)),
                                          n_analysts=len(all_analysts),
                                          s2=_plural(len(all_analysts)))]
 
-    g = _new_graph("overview", style.OVERVIEW_RANKDIR, style.OVERVIEW_RANKSEP)
-    g.attr("graph", label=_title_label(title, notes, legend))
+    g = new_graph("overview", style.OVERVIEW_RANKDIR, style.OVERVIEW_RANKSEP)
+    g.attr("graph", label=title_label(title, notes, legend))
     g.attr("node", shape=style.ANALYST_SHAPE, margin=style.ANALYST_MARGIN,
            color=style.CLAIM_BORDER_COLOR)
 
@@ -475,7 +475,7 @@ def overview_graph(data: MapData, palette: Mapping[str, str]) -> graphviz.Digrap
     for n, issue in reversed(list(enumerate(shown, start=1))):
         components, unlinked = _components(issue, data.relations, data.claims)
         n_claims = sum(1 for c in dict.fromkeys(issue.claim_ids) if c in data.claims)
-        heading = _wrap(_truncate(style.ISSUE_BOX_LABEL.format(issue_id=issue.id,
+        heading = wrap(truncate(style.ISSUE_BOX_LABEL.format(issue_id=issue.id,
                                                                label=issue.label),
                                   style.ISSUE_LABEL_MAX_CHARS), style.ISSUE_LABEL_WRAP)
         counts = style.ISSUE_BOX_COUNTS.format(n_claims=n_claims, s=_plural(n_claims))
@@ -496,20 +496,20 @@ def overview_graph(data: MapData, palette: Mapping[str, str]) -> graphviz.Digrap
                 first = f"i{n}c{k}a1"
                 firsts.append(first)
                 with box.subgraph(name=f"cluster_issue{n}camp{k}") as sub:
-                    sub.attr(label=_esc(camp_label), style=style.OVERVIEW_CAMP_STYLE,
+                    sub.attr(label=esc(camp_label), style=style.OVERVIEW_CAMP_STYLE,
                              color=style.OVERVIEW_CAMP_COLOR, fillcolor=style.OVERVIEW_CAMP_FILL,
                              fontcolor=style.MUTED_COLOR, fontsize=str(style.FONT_SIZE))
                     names = camp[: style.MAX_OVERVIEW_ANALYSTS]
                     ids = []
                     for j, analyst in enumerate(names, start=1):
                         ids.append(f"i{n}c{k}a{j}")
-                        sub.node(ids[-1], label=_plain_label([analyst], "\\n"),
-                                 fillcolor=_fill(palette, analyst),
+                        sub.node(ids[-1], label=plain_label([analyst], "\\n"),
+                                 fillcolor=fill(palette, analyst),
                                  style=f"{style.ANALYST_STYLE},{analyst_border(palette, analyst)}",
-                                 tooltip=_esc(analyst))
+                                 tooltip=esc(analyst))
                     if len(camp) > len(names):
                         ids.append(f"i{n}c{k}more")
-                        sub.node(ids[-1], label=_esc(style.MORE_ANALYSTS.format(
+                        sub.node(ids[-1], label=esc(style.MORE_ANALYSTS.format(
                             n=len(camp) - len(names))), shape=style.MORE_SHAPE,
                             fontcolor=style.MUTED_COLOR)
                     with sub.subgraph() as same:
@@ -537,7 +537,7 @@ def _issue_filenames(issues: Sequence[Issue]) -> list[str]:
     return [f"issue-{n}" for n in range(1, len(issues) + 1)]
 
 
-def _write_atomic(path: Path, payload: bytes) -> None:
+def write_atomic(path: Path, payload: bytes) -> None:
     """Write a temporary file beside ``path`` (mode 0666 less umask), then os.replace it."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
@@ -553,7 +553,7 @@ def _write_atomic(path: Path, payload: bytes) -> None:
         raise
 
 
-def _export(graph: graphviz.Digraph, fmt: str) -> bytes:
+def export(graph: graphviz.Digraph, fmt: str) -> bytes:
     if fmt == "dot":
         return graph.source.encode("utf-8")
     if fmt == "png":
@@ -595,7 +595,7 @@ def render_maps(data: MapData, out_dir: Path, fmt: str = "svg") -> list[Path]:
     try:
         for stem, graph in jobs:
             path = out_dir / f"{stem}.{fmt}"
-            _write_atomic(path, _export(graph, fmt))
+            write_atomic(path, export(graph, fmt))
             written.append(path)
         keep = {p.name for p in written}
         for old in sorted(out_dir.glob(f"issue-*.{fmt}")):

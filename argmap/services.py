@@ -56,7 +56,10 @@ def stance_scorer(method: str, vectors_for: Callable[[list[str]], np.ndarray] | 
             emb = query_embedder(model)
             vectors_for = emb.encode
         return cosine_stance(vectors_for)
+    import sys
+
     from .pairmodel import PairModel
 
     model = PairModel.load()
-    return lambda a, b: model.stance(a, b)
+    progress = sys.stderr.isatty()  # a bar on a terminal, nothing when piped
+    return lambda a, b: model.stance(a, b, progress=progress)

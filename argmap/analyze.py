@@ -64,42 +64,62 @@ def embed_claims(store: Store, embedder, progress: bool = False) -> tuple[dict[s
     return own, with_lead
 
 
-def keyphrases(texts: Sequence[str], background: Sequence[str], k: int = 3) -> list[str]:
-    """Extractive key phrases of one issue: 1-4 word phrases, as written in its claims, that
-    occur in many of its claims and rarely elsewhere. A phrase neither starts nor ends with
-    a stop word, and phrases sharing a word with a better one are skipped."""
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+class PhraseCounter:
+    """Claim-level document frequencies of 1-4 word phrases over a whole corpus, counted once,
+    so each issue's key phrases are scored against the rest of the corpus without recounting."""
 
-    stop = set(ENGLISH_STOP_WORDS) | {"said", "says", "just", "like", "does", "did", "make", "way", "also", "s"}
-    vec = CountVectorizer(ngram_range=(1, 4), token_pattern=r"(?u)\b[A-Za-z][\w-]+\b", lowercase=True)
-    try:
-        counts = vec.fit_transform(list(texts) + [" ".join(background)])
-    except ValueError:
-        return []
-    vocab = vec.get_feature_names_out()
-    ok = np.array([w.split()[0] not in stop and w.split()[-1] not in stop and len(w) > 2 for w in vocab])
-    here = np.asarray((counts[:-1] > 0).sum(axis=0)).ravel().astype(float)  # claims containing it
-    bg = np.asarray(counts[-1].todense()).ravel().astype(float)
-    n_words = np.array([len(v.split()) for v in vocab])
-    score = here * (1 + 0.3 * (n_words - 1)) / np.log(2 + bg)
-    score = np.where(ok, np.where(here >= 2, score, 0.1 * score), -1)  # shared by several claims first
-    order = sorted(range(len(vocab)), key=lambda i: (-score[i], vocab[i]))
-    chosen: list[str] = []
-    used: set[str] = set()
-    for i in order:
-        words = set(vocab[i].split())
-        if score[i] <= 0 or words & used:
-            continue
-        chosen.append(vocab[i])
-        used |= words
-        if len(chosen) == k:
-            break
-    shown = []  # each phrase as first written in the claims, not lower-cased
-    for p in chosen:
-        pattern = re.compile(r"\b" + r"\W+".join(map(re.escape, p.split())) + r"\b", re.I)
-        m = next((m for m in map(pattern.search, texts) if m), None)
-        shown.append(m.group(0) if m else p)
-    return shown
+    def __init__(self, texts: Sequence[str]):
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        self.vec = CountVectorizer(ngram_range=(1, 4), token_pattern=r"(?u)\b[A-Za-z][\w-]+\b",
+                                   lowercase=True, binary=True)
+        try:
+            self.counts = self.vec.fit_transform(list(texts)).tocsr()
+            self.vocab = self.vec.get_feature_names_out()
+        except ValueError:  # no words at all
+            self.counts, self.vocab = None, np.array([])
+        self.total = np.asarray(self.counts.sum(axis=0)).ravel() if self.counts is not None else np.zeros(0)
+
+    def keyphrases(self, rows: Sequence[int], texts: Sequence[str], k: int = 3) -> list[str]:
+        """Extractive key phrases of the claims ``rows`` (whose texts are ``texts``): phrases, as
+        written in the claims, found in many of them and rarely elsewhere; a phrase neither starts
+        nor ends with a stop word, and phrases sharing a word with a better one are skipped."""
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+        if self.counts is None or not len(rows):
+            return []
+        stop = set(ENGLISH_STOP_WORDS) | {"said", "says", "just", "like", "does", "did", "make", "way", "also", "s"}
+        here = np.asarray(self.counts[list(rows)].sum(axis=0)).ravel()
+        cols = np.flatnonzero(here)
+        scored = []
+        for c in cols.tolist():
+            words = self.vocab[c].split()
+            if words[0] in stop or words[-1] in stop or len(self.vocab[c]) <= 2:
+                continue
+            score = here[c] * (1 + 0.3 * (len(words) - 1)) / np.log(2 + self.total[c] - here[c])
+            scored.append((-(score if here[c] >= 2 else 0.1 * score), self.vocab[c]))  # shared phrases first
+        chosen: list[str] = []
+        used: set[str] = set()
+        for _, phrase in sorted(scored):
+            words = set(phrase.split())
+            if words & used:
+                continue
+            chosen.append(phrase)
+            used |= words
+            if len(chosen) == k:
+                break
+        shown = []  # each phrase as first written in the claims, not lower-cased
+        for p in chosen:
+            pattern = re.compile(r"\b" + r"\W+".join(map(re.escape, p.split())) + r"\b", re.I)
+            m = next((m for m in map(pattern.search, texts) if m), None)
+            shown.append(m.group(0) if m else p)
+        return shown
+
+
+def keyphrases(texts: Sequence[str], background: Sequence[str], k: int = 3) -> list[str]:
+    """Key phrases of ``texts`` against ``background`` (see PhraseCounter.keyphrases)."""
+    counter = PhraseCounter(list(texts) + list(background))
+    return counter.keyphrases(range(len(texts)), texts, k)
 
 
 def contention_links(ids: Sequence[str], claims: Mapping[str, Claim], X: np.ndarray, labels: np.ndarray,
@@ -111,14 +131,19 @@ def contention_links(ids: Sequence[str], claims: Mapping[str, Claim], X: np.ndar
     Such a pair is a point of contention, so its two issues are one issue. Each claim is
     checked against its ``max_partners`` most similar candidates only.
     """
-    S = X @ X.T
+    analyst = np.array([claims[i].analyst for i in ids])
     pairs: set[tuple[int, int]] = set()
-    for i in range(len(ids)):
-        cands = [j for j in range(len(ids)) if j != i and S[i, j] >= min_similarity
-                 and claims[ids[i]].analyst != claims[ids[j]].analyst
-                 and (labels[i] < 0 or labels[i] != labels[j])]
-        for j in sorted(cands, key=lambda j: (-S[i, j], ids[j]))[:max_partners]:
-            pairs.add((min(i, j), max(i, j)))
+    for lo in range(0, len(ids), 1024):  # blockwise: memory stays O(block x n) for any corpus size
+        S = X[lo:lo + 1024] @ X.T
+        for r in range(S.shape[0]):
+            i = lo + r
+            ok = (S[r] >= min_similarity) & (analyst != analyst[i])
+            ok[i] = False
+            if labels[i] >= 0:
+                ok &= labels != labels[i]
+            cands = np.flatnonzero(ok)
+            for j in sorted(cands.tolist(), key=lambda j: (-S[r, j], ids[j]))[:max_partners]:
+                pairs.add((min(i, j), max(i, j)))
     pairs_list = sorted(pairs)
     if not pairs_list:
         return []
@@ -167,6 +192,7 @@ def build_issues(claims: Mapping[str, Claim], vectors: Mapping[str, np.ndarray],
         if lab >= 0:
             groups.setdefault(lab, []).append(i)
     ordered = sorted(groups.values(), key=lambda g: (-len(g), ids[g[0]]))
+    counter = PhraseCounter([claims[c].text for c in ids])
     issues = []
     for n, group in enumerate(ordered, start=1):
         centroid = X[group].mean(axis=0)
@@ -174,8 +200,7 @@ def build_issues(claims: Mapping[str, Claim], vectors: Mapping[str, np.ndarray],
         members = [group[k] for k in sorted(range(len(group)), key=lambda k: (-float(centrality[k]), ids[group[k]]))]
         member_ids = tuple(ids[i] for i in members)
         texts = [claims[c].text for c in member_ids]
-        inside = set(member_ids)
-        phrases = keyphrases(texts, [claims[c].text for c in ids if c not in inside])
+        phrases = counter.keyphrases(members, texts)
         issues.append(Issue(f"issue-{n}", " · ".join(phrases) or texts[0][:60], tuple(phrases),
                             member_ids[0], member_ids))
     return issues

@@ -444,12 +444,17 @@ def _letter(k: int) -> str:
 def overview_graph(data: MapData, palette: Mapping[str, str]) -> graphviz.Digraph:
     """All issues at a glance: per issue a box with its label, holding one box per camp
     of analysts (analysts in a camp agree); a red dashed edge joins camps that disagree.
+    Past the cap, the issues with relations and the most analysts are the ones shown.
 
     Needs ``data.issues``, ``data.claims`` (analysts), ``data.relations`` (camps),
     ``data.unclustered`` (a count in the title) and the corpus-wide ``palette``.
     """
     issues = sorted(data.issues, key=_issue_key)
-    shown = issues[: style.MAX_OVERVIEW_ISSUES]
+    # the cap keeps the most contested issues: with relations first, then more analysts; shown in id order
+    linked = {r.issue for r in data.relations}
+    ranked = sorted(issues, key=lambda i: (i.id not in linked, -len(_issue_analysts(i, data.claims))))
+    keep = {i.id for i in ranked[: style.MAX_OVERVIEW_ISSUES]}
+    shown = [i for i in issues if i.id in keep]
     all_analysts = sorted({a for i in issues for a in _issue_analysts(i, data.claims)})
     notes = []
     if len(issues) > len(shown):

@@ -197,6 +197,19 @@ def test_overview_cap_states_hidden_issues():
     assert f"issue-{style.MAX_OVERVIEW_ISSUES + 1}: " not in source
 
 
+def test_overview_cap_prefers_contested_issues(monkeypatch):
+    monkeypatch.setattr(style, "MAX_OVERVIEW_ISSUES", 1)
+    data = small_data()
+    lonely = Issue(id="issue-0", label="Only one voice", central_claim="u1", claim_ids=("u1",))
+    quiet = MapData(data.documents, data.claims, (lonely,) + tuple(data.issues), relations=())
+    source = overview_graph(quiet, _palette(data)).source  # no relations: the most analysts win
+    assert "issue-1: " in source and "issue-0: " not in source
+    contested = MapData(data.documents, data.claims, (lonely,) + tuple(data.issues),
+                        relations=data.relations[-1:])
+    source = overview_graph(contested, _palette(data)).source
+    assert "issue-2: " in source and "issue-0: " not in source
+
+
 def test_long_claim_wrapped_and_truncated_keeping_start():
     data = small_data()
     source = issue_graph(data, data.issues[0], _palette(data)).source

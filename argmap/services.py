@@ -34,16 +34,19 @@ def query_embedder(model: str | None):
 
 
 def pair_model_name(method: str) -> str:
-    """Identifies the stance scorer, for the analysis cache key, without loading it."""
+    """Identifies the stance scorer for the analysis cache key, without loading it:
+    the pair model's name and a hash of its weights, so a new model re-runs the analysis."""
     if method == "cosine":
         return "cosine"
-    from .pairmodel import CONFIG_FILE, default_path
+    from .embed import file_sha256
+    from .pairmodel import CONFIG_FILE, WEIGHTS_FILE, default_path
 
     try:
         cfg = json.loads((default_path() / CONFIG_FILE).read_text())
+        digest = file_sha256(default_path() / WEIGHTS_FILE)
     except (OSError, ValueError) as e:
-        raise ModelError(f"{default_path() / CONFIG_FILE}: argmap's pair model is missing or unreadable ({e})") from None
-    return f"{cfg.get('name', 'pairmodel')}:{cfg.get('version', cfg.get('trained_at', ''))}"
+        raise ModelError(f"{default_path()}: argmap's pair model is missing or unreadable ({e})") from None
+    return f"{cfg.get('name', 'pairmodel')}:{digest[:16]}"
 
 
 def stance_scorer(method: str, vectors_for: Callable[[list[str]], np.ndarray] | None = None,

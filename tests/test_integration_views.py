@@ -1,0 +1,92 @@
+"""The whole default pipeline on the bundled corpus (trained pair model), and the viewpoint
+commands on its result: compare, matrix, debate, export. Slower; marked integration."""
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from argmap.cli import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+MOTION = "Kim's visit put China back at the centre of Korean diplomacy"
+pytestmark = pytest.mark.integration
+
+
+def run(*args):
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    assert "Traceback" not in result.output + result.stderr
+    return result
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("default") / "argmap.db"
+    result = run("ingest", ROOT / "corpus", "--db", path)  # default method: the trained pair model
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "issues" in result.stderr and "relations" in result.stderr
+    return path
+
+
+def test_default_analysis_uses_the_pair_model(db):
+    from argmap.store import Store
+
+    assert Store(db).meta("method") == "argmap"
+    rows = [json.loads(x) for x in run("issues", "--json", "--db", db).stdout.splitlines()]
+    assert len(rows) > 5 and rows[-1]["id"] == "unclustered"
+
+
+def test_compare_two_contributors(db, tmp_path):
+    result = run("compare", "ChinaFile contributor D", "ChinaFile contributor E", "--db", db, "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    first = result.output.splitlines()[0]
+    assert first.startswith("ChinaFile contributor D and ChinaFile contributor E:")
+    assert list(tmp_path.glob("compare-*.svg"))
+    bad = run("compare", "Nobody Atall", "ChinaFile contributor E", "--db", db)
+    assert bad.exit_code != 0 and "Nobody Atall" in bad.stderr
+
+
+def test_matrix_pictures_and_csv(db, tmp_path):
+    result = run("matrix", "--db", db, "--out", tmp_path, "--format", "png")
+    assert result.exit_code == 0, result.output
+    names = {p.name for p in tmp_path.iterdir()}
+    assert {"stance-matrix.png", "agreement.png", "stance-matrix.csv", "agreement.csv"} <= names
+    header = (tmp_path / "stance-matrix.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    assert "ChinaFile contributor D" in header
+
+
+def test_debate_pack_is_sourced_and_quoted(db, tmp_path):
+    result = run("debate", MOTION, "--db", db, "--out", tmp_path, "--no-pdf", "--json")
+    assert result.exit_code == 0, result.output + result.stderr
+    lines = [json.loads(x) for x in result.stdout.splitlines()]
+    claims = [x for x in lines if x["type"] == "claim"]
+    assert {c["side"] for c in claims} == {"for", "against"}
+    texts = {p.stem: p.read_text(encoding="utf-8") for p in (ROOT / "corpus").glob("*.md")}
+    for c in claims:  # every quote is exact and sourced
+        assert c["text"] in texts[c["document"]] and c["outlet"] and c["url"]
+    html = (tmp_path / "debate.html").read_text(encoding="utf-8")
+    assert MOTION.replace("'", "&#x27;") in html or MOTION in html
+    assert (tmp_path / "debate.md").exists() and (tmp_path / "debate-map.svg").exists()
+    nothing = run("debate", "Cats make better pets than dogs", "--db", db, "--out", tmp_path / "cats")
+    assert nothing.exit_code != 0 and "nothing in the corpus bears on the motion" in nothing.stderr
+
+
+def test_exports(db, tmp_path):
+    aif = json.loads(run("export", "--format", "aif", "--db", db).stdout)
+    ids = {n["nodeID"] for n in aif["nodes"]}
+    assert all(e["fromID"] in ids and e["toID"] in ids for e in aif["edges"])
+    n_claims = len(run("claims", "--json", "--db", db).stdout.splitlines())
+    assert sum(n["type"] == "I" for n in aif["nodes"]) == n_claims
+    out = tmp_path / "map.argdown"
+    assert run("export", "--format", "argdown", "--out", out, "--db", db).exit_code == 0
+    argdown = shutil.which("argdown")
+    if argdown is None:
+        pytest.skip("Argdown's parser (npm @argdown/cli) is not installed")
+    parsed = subprocess.run([argdown, "json", str(out), str(tmp_path)], capture_output=True, text=True)
+    assert parsed.returncode == 0 and "error" not in (parsed.stdout + parsed.stderr).lower()
+    model = json.loads((tmp_path / "map.json").read_text())  # what Argdown's parser understood
+    assert len(model["statements"]) == n_claims
+    n_relations = sum(len(json.loads(x)["relations"]) for x in run("issues", "--json", "--db", db).stdout.splitlines())
+    assert len(model["relations"]) == n_relations

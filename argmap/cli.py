@@ -49,22 +49,15 @@ def open_store(db_path: Path | None) -> Store:
     return Store(db_path)
 
 
-def progress_bar(items, label: str):
-    """A progress bar on a terminal; nothing when stderr is piped."""
-    items = list(items)
-    if not sys.stderr.isatty() or len(items) < 2:
-        return items
-    return click.progressbar(items, label=label, file=sys.stderr)
-
-
 def _iter_progress(label):
+    """Wraps an iterable in a progress bar on a terminal; nothing when stderr is piped."""
     def wrap(items):
-        bar = progress_bar(items, label)
-        if isinstance(bar, list):
+        items = list(items)
+        if not sys.stderr.isatty() or len(items) < 2:
+            yield from items
+            return
+        with click.progressbar(items, label=label, file=sys.stderr) as bar:
             yield from bar
-        else:
-            with bar as it:
-                yield from it
     return wrap
 
 
@@ -73,8 +66,11 @@ def _iter_progress(label):
 def cli():
     """argmap: who claims what, where analysts agree and where they clash.
 
-    Ingest a corpus of articles (default: corpus/), then list documents,
-    analysts and claims. Every command takes --db PATH after its name.
+    Start with `argmap ingest` (reads corpus/ by default): it stores each
+    analyst's claims, embeds them, groups them into issues and finds agreement
+    and disagreement. Then list (documents, analysts, claims, issues), draw
+    (map, matrix), search, compare two analysts, or prepare a debate.
+    Every command takes --db PATH after its name.
     """
 
 

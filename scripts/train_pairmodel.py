@@ -14,8 +14,14 @@ CPU kernels, fixed number of steps). Multi-task training pairs, all from train s
 * IBM claim stance train topics (minus the held-out dev topics): (claim, topic) PRO/CON;
   claim pairs of one topic -> agree / disagree (input with topic).
 
-After each epoch the model is scored on dev (ArgKP strict mAP + PERSPECTRUM
-perspective-claim stance macro-F1) and the best epoch is kept.
+* Augmentation (train sentences only): (s, negate(s)) and (negate(s), s) -> disagree
+  (argmap.negation); neutral pairs (perspectives of different claims sharing a topic label,
+  ArgKP arguments of different topics) -> stance target 0.5; claim-claim stance pairs in both
+  orders, with the topic prefix on half of them.
+
+The model is scored on dev after the last step (ArgKP strict mAP + PERSPECTRUM
+perspective-claim stance macro-F1; --dev-each-epoch scores every epoch and keeps the best),
+match_ce_scale is swept on ArgKP dev, and dev negation / symmetry checks go into config.json.
 """
 from __future__ import annotations
 
@@ -60,18 +66,17 @@ def build_examples(data_dir: str, rng: random.Random, sizes: dict) -> list[tuple
         opp = [k for k in cands if k["stance"] != a["stance"]]
         if same and opp:
             k1, k2 = rng.choice(same), rng.choice(opp)
-            st.append((f"{a['topic']} [SEP] {a['text']}", k1["text"], STANCE, 1))
-            st.append((f"{a['topic']} [SEP] {a['text']}", k2["text"], STANCE, 0))
-    ex += rng.sample(st, min(sizes["argkp_stance"], len(st)))
+            st.append((a["text"], k1["text"], 1, a["topic"]))
+            st.append((a["text"], k2["text"], 0, a["topic"]))
+    for x, y, lab, t in rng.sample(st, min(sizes["argkp_stance"], len(st))):
+        ex += both_orders(x, y, lab, t, rng)
     # --- PERSPECTRUM
     ps = ev.load_perspectrum(data_dir, "train")
     pc = ev.perspectrum_claim_pairs(ps)
     ex += [(x, y, STANCE, int(l > 0)) for x, y, l in zip(pc.a, pc.b, pc.labels)]
     pp = ev.perspectrum_pp_pairs(ps, per_claim=sizes["pp_per_claim"], seed=rng.randint(0, 10**6))
     for x, y, l, t in zip(pp.a, pp.b, pp.labels, pp.topic):
-        if rng.random() < 0.5:
-            x, y = y, x
-        ex.append((f"{t} [SEP] {x}", y, STANCE, int(l > 0)))
+        ex += both_orders(x, y, int(l > 0), t, rng)
     pos, neg = [], []
     for c in ps.claims:
         for ci, cl in enumerate(c["clusters"]):
@@ -89,8 +94,78 @@ def build_examples(data_dir: str, rng: random.Random, sizes: dict) -> list[tuple
     ct = ev.ibm_claim_topic_pairs(ib)
     ex += [(x, y, STANCE, int(l > 0)) for x, y, l in zip(ct.a, ct.b, ct.labels)]
     cc = ev.ibm_claim_claim_pairs(ib, per_topic=sizes["ibm_cc_per_topic"], seed=rng.randint(0, 10**6))
-    ex += [(f"{t} [SEP] {x}", y, STANCE, int(l > 0)) for x, y, l, t in zip(cc.a, cc.b, cc.labels, cc.topic)]
+    for x, y, l, t in zip(cc.a, cc.b, cc.labels, cc.topic):
+        ex += both_orders(x, y, int(l > 0), t, rng)
     return ex
+
+
+def both_orders(x, y, label, topic, rng):
+    """A claim-claim style stance pair in both orders (stance is symmetric); the topic
+    prefix (as in the dev evaluation) on half of the pairs, none on the rest (as in real use)."""
+    if rng.random() < 0.5:
+        return [(f"{topic} [SEP] {x}", y, STANCE, label), (f"{topic} [SEP] {y}", x, STANCE, label)]
+    return [(x, y, STANCE, label), (y, x, STANCE, label)]
+
+
+def negation_pairs(data_dir: str, rng: random.Random, n_sentences: int) -> tuple[list[tuple], int]:
+    """(s, negate(s)) and (negate(s), s) -> stance disagree, from train-split sentences only:
+    ArgKP key points and arguments, PERSPECTRUM train claims and their perspectives, IBM
+    claim stance train-topic claims (minus the held-out dev topics)."""
+    from argmap.claims import nlp as load_nlp
+    from argmap.negation import negate
+
+    kp = ev.load_argkp(data_dir, "train")
+    ps = ev.load_perspectrum(data_dir, "train")
+    ib = ev.load_claim_stance(data_dir, "train")
+    pool = sorted({k["text"] for k in kp.key_points.values()} | {a["text"] for a in kp.arguments.values()}
+                  | {c["text"] for c in ps.claims}
+                  | {ps.perspectives[p] for c in ps.claims for cl in c["clusters"] for p in cl["pids"]}
+                  | {c["text"] for t in ib.topics for c in t["claims"]})
+    pool = [t for t in pool if 3 <= len(t.split()) <= 40]
+    cand = rng.sample(pool, min(len(pool), int(n_sentences * 1.6)))
+    nlp = load_nlp()
+    docs = dict(zip(cand, nlp.pipe(cand, batch_size=64)))
+    out, used = [], 0
+    for t in cand:
+        n = negate(t, lambda x, _d=docs: _d[x])
+        if not n or n.strip() == t.strip():
+            continue
+        out += [(t, n, STANCE, 0), (n, t, STANCE, 0)]
+        used += 1
+        if used >= n_sentences:
+            break
+    return out, len(pool)
+
+
+def neutral_pairs(data_dir: str, rng: random.Random, n_persp: int, n_argkp: int) -> list[tuple]:
+    """Pairs on a shared broad subject that neither support nor undermine each other ->
+    stance target 0.5 (stance 0), both orders: perspectives of two different PERSPECTRUM
+    train claims sharing a topic label (claims.json "topics"), and ArgKP train arguments
+    of two different topics."""
+    raw = ev._read_json(Path(data_dir) / "perspectrum" / "claims.json")
+    topics_of = {int(c["cId"]): tuple(c.get("topics") or ()) for c in raw}
+    ps = ev.load_perspectrum(data_dir, "train")
+    by_label = defaultdict(list)
+    for c in ps.claims:
+        for lab in topics_of.get(c["id"], ()):
+            by_label[lab].append(c)
+    labels = sorted(k for k, v in by_label.items() if len(v) >= 2)
+    out = []
+    for _ in range(n_persp):
+        c1, c2 = rng.sample(by_label[rng.choice(labels)], 2)
+        p1 = ps.perspectives[rng.choice(rng.choice(c1["clusters"])["pids"])]
+        p2 = ps.perspectives[rng.choice(rng.choice(c2["clusters"])["pids"])]
+        out += [(p1, p2, STANCE, 0.5), (p2, p1, STANCE, 0.5)]
+    kp = ev.load_argkp(data_dir, "train")
+    by_topic = defaultdict(list)
+    for aid, a in sorted(kp.arguments.items()):
+        by_topic[a["topic"]].append(a["text"])
+    tops = sorted(by_topic)
+    for _ in range(n_argkp):
+        t1, t2 = rng.sample(tops, 2)
+        x, y = rng.choice(by_topic[t1]), rng.choice(by_topic[t2])
+        out += [(x, y, STANCE, 0.5), (y, x, STANCE, 0.5)]
+    return out
 
 
 def make_batches(ex, batch_size, rng):
@@ -119,6 +194,40 @@ def dev_scores(net, tokenizer, data_dir, max_length, base_ln):
     st = ev.stance_scores(pc.labels, model.stance(pc.a, pc.b))
     net.train()
     return {**maps, "pc_accuracy": st["accuracy"], "pc_f1": st["f1"]}
+
+
+def behaviour_checks(model, data_dir, n_persp: int = 300, seed: int = 0) -> dict:
+    """Dev-only checks of what the dev metrics do not show (no topic, as in real use):
+    negation: share of stance(s, negate(s)) and stance(negate(s), s) below -0.5 for ArgKP
+    dev key points and a sample of PERSPECTRUM dev perspectives; symmetry: mean
+    |stance(a, b) - stance(b, a)| over dev perspective-perspective and IBM claim-claim pairs."""
+    from argmap.claims import nlp as load_nlp
+    from argmap.negation import negate
+
+    rng = random.Random(seed)
+    kp = ev.load_argkp(data_dir, "dev")
+    ps = ev.load_perspectrum(data_dir, "dev")
+    persp = sorted({ps.perspectives[p] for c in ps.claims for cl in c["clusters"] for p in cl["pids"]})
+    sents = sorted({k["text"] for k in kp.key_points.values()}) + rng.sample(persp, min(n_persp, len(persp)))
+    nlp = load_nlp()
+    pairs = [(t, n) for t in sents if (n := negate(t, nlp))]
+    a, b = [x for x, _ in pairs], [y for _, y in pairs]
+    fwd, rev = np.asarray(model.stance(a, b)), np.asarray(model.stance(b, a))
+    both = np.concatenate([fwd, rev])
+    pp = ev.perspectrum_pp_pairs(ps, per_claim=10, seed=seed)
+    cc = ev.ibm_claim_claim_pairs(ev.load_claim_stance(data_dir, "dev"), per_topic=100, seed=seed)
+    sa, sb = pp.a + cc.a, pp.b + cc.b
+    s1, s2 = np.asarray(model.stance(sa, sb)), np.asarray(model.stance(sb, sa))
+    lab = np.asarray(pp.labels + cc.labels)
+    return {
+        "negation_pairs": len(pairs),
+        "negation_share_below_-0.5": round(float((both < -0.5).mean()), 4),
+        "negation_share_below_0": round(float((both < 0).mean()), 4),
+        "negation_mean": round(float(both.mean()), 4),
+        "symmetry_pairs": len(sa),
+        "symmetry_mean_abs_diff": round(float(np.abs(s1 - s2).mean()), 4),
+        "claim_claim_no_topic_f1_mean_of_orders": round(ev.stance_scores(lab, (s1 + s2) / 2)["f1"], 4),
+    }
 
 
 CE_SCALES = (0.0, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5)
@@ -152,7 +261,11 @@ def main(argv=None):
     ap.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "argmap/resources/pairmodel"))
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--epochs", type=int, default=2)
-    ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (0 = all epochs)")
+    ap.add_argument("--max-steps", type=int, default=1800,
+                    help="stop after this many steps; the LR schedule decays to 0 there (0 = all epochs; "
+                         "the shipped model: 1800 of 2 x 1302, to fit 30 min on 2 cores)")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="torch CPU threads (1: robust when other work shares the 2 cores; the shipped model used 1)")
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--rank", type=int, default=16)
@@ -161,6 +274,12 @@ def main(argv=None):
     ap.add_argument("--match-neg-keep", type=float, default=0.5,
                     help="fraction of non-matching match pairs kept (speed)")
     ap.add_argument("--no-dev", action="store_true", help="skip the dev scoring (pilot runs)")
+    ap.add_argument("--dev-each-epoch", action="store_true",
+                    help="score dev after every epoch and keep the best (default: only after the last, for time)")
+    ap.add_argument("--negation", type=int, default=1600, help="train sentences negated (x2 pairs)")
+    ap.add_argument("--neutral-persp", type=int, default=1000, help="neutral PERSPECTRUM pairs (x2 orders)")
+    ap.add_argument("--neutral-argkp", type=int, default=400, help="neutral ArgKP pairs (x2 orders)")
+    ap.add_argument("--version", default="2", help="config version (keys argmap's analysis cache)")
     args = ap.parse_args(argv)
 
     import torch
@@ -174,16 +293,28 @@ def main(argv=None):
     np.random.seed(args.seed)
     torch.manual_seed(args.seed)
     torch.use_deterministic_algorithms(True)
+    torch.set_num_threads(args.threads)
     rng = random.Random(args.seed)
-    sizes = {"argkp_stance": 6000, "pp_per_claim": 12, "pp_match_pos": 3000, "pp_match_neg": 3000,
-             "ibm_cc_per_topic": 60}
+    # claim-claim stance pairs come in both orders, so half as many unique pairs as before
+    sizes = {"argkp_stance": 3000, "pp_per_claim": 6, "pp_match_pos": 2000, "pp_match_neg": 2000,
+             "ibm_cc_per_topic": 30, "negation_sentences": args.negation, "neutral_persp": args.neutral_persp,
+             "neutral_argkp": args.neutral_argkp}
     ex = build_examples(args.data_dir, rng, sizes)
     if args.match_neg_keep < 1.0:
         ex = [e for e in ex if not (e[2] == MATCH and e[3] == 0 and rng.random() > args.match_neg_keep)]
+    kinds = defaultdict(int)
+    for e in ex:
+        kinds[f"{'match' if e[2] == MATCH else 'stance'}_{e[3]}"] += 1
+    neg, pool_n = negation_pairs(args.data_dir, rng, sizes["negation_sentences"])
+    log(f"negation: {len(neg) // 2} of {pool_n} train sentences negated ({time.time() - t0:.0f}s)")
+    neu = neutral_pairs(args.data_dir, rng, sizes["neutral_persp"], sizes["neutral_argkp"])
+    kinds["stance_0_negation"] = len(neg)
+    kinds["stance_0.5_neutral"] = len(neu)
+    ex += neg + neu
     counts = defaultdict(int)
     for e in ex:
         counts[(e[2], e[3])] += 1
-    log(f"{len(ex)} training pairs: " + ", ".join(f"{'match' if t == 0 else 'stance'}={l}: {n}" for (t, l), n in sorted(counts.items())))
+    log(f"{len(ex)} training pairs: " + ", ".join(f"{k}: {n}" for k, n in sorted(kinds.items())))
 
     # plain cosine of each match pair (the network with adapters off == the bundled embedder)
     base = bundled_model_dir()
@@ -242,14 +373,14 @@ def main(argv=None):
                 log(f"epoch {epoch + 1} step {step}/{total} loss {run_loss / 50:.4f} "
                     f"({el / (step - epoch * per_epoch):.2f}s/step)")
                 run_loss = 0.0
-        if args.no_dev:
+        if args.no_dev or (not args.dev_each_epoch and epoch + 1 < args.epochs and step < total):
             best = (0.0, net.trainable_state(), epoch + 1, {})
             continue
         scores = dev_scores(net, tokenizer, args.data_dir, args.max_length, base_ln)
         key = scores["map_strict"] + scores["pc_f1"]
         history.append({"epoch": epoch + 1, "step": step, **{k: round(v, 4) for k, v in scores.items()}})
         log(f"dev after epoch {epoch + 1}: {scores}")
-        if best is None or key > best[0]:
+        if best is None or not best[3] or key > best[0]:
             best = (key, net.trainable_state(), epoch + 1, scores)
         if step >= total:
             break
@@ -262,6 +393,17 @@ def main(argv=None):
                 own[n].copy_(t)
         ce_scale, sweep = choose_ce_scale(net, tokenizer, args.data_dir, args.max_length, base_ln)
         log(f"match_ce_scale {ce_scale} chosen on ArgKP dev strict mAP: {sweep}")
+        from argmap.pairmodel import PairModel
+
+        net.eval()
+        try:
+            checks = behaviour_checks(PairModel(net, tokenizer, {"max_length": args.max_length}, Path(".")),
+                                      args.data_dir)
+        except Exception as e:  # noqa: BLE001 - a failed check must not lose the trained weights
+            checks = {"error": repr(e)}
+        log(f"dev behaviour checks: {checks}")
+    else:
+        checks = {}
     wall = time.time() - t0
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -272,6 +414,7 @@ def main(argv=None):
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "name": "argmap-pairmodel-minilm-lora",
+        "version": args.version,
         "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "base": "all-MiniLM-L6-v2 (bundled, sha256 " + BUNDLED_SHA256 + ")",
         "lora": {"r": args.rank, "alpha": args.alpha, "targets": "all attention and feed-forward linears"},
@@ -282,12 +425,20 @@ def main(argv=None):
         "training": {
             "command": "scripts/train_pairmodel.py " + " ".join(argv if argv is not None else sys.argv[1:]),
             "seed": args.seed, "epochs": args.epochs, "steps": step, "batch_size": args.batch_size,
-            "lr": args.lr, "pairs": len(ex), "pair_counts": {f"{'match' if t == 0 else 'stance'}_{l}": n for (t, l), n in sorted(counts.items())},
+            "lr": args.lr, "pairs": len(ex), "pair_counts": dict(sorted(kinds.items())),
+            "pair_counts_by_target": {f"{'match' if t == 0 else 'stance'}_{l}": n for (t, l), n in sorted(counts.items())},
+            "sizes": sizes,
+            "augmentation": "negation: argmap.negation.negate on train-split sentences, (s, not-s) and (not-s, s) "
+                            "-> disagree; neutral: perspectives of two different PERSPECTRUM train claims sharing a "
+                            "topic label and ArgKP train arguments of two different topics -> stance target 0.5; "
+                            "claim-claim stance pairs (ArgKP, perspective-perspective, IBM) in both orders, topic "
+                            "prefix on half of them",
             "sources": "ArgKP train, PERSPECTRUM train, IBM claim stance train topics minus "
                        + ",".join(map(str, ev.IBM_DEV_TOPICS)),
             "trainable_parameters": n_train, "wall_seconds": round(wall, 1),
             "torch_threads": torch.get_num_threads(), "chosen_epoch": best[2],
             "dev_history": history,
+            "dev_behaviour_checks": checks,
         },
     }
     (out / CONFIG_FILE).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")

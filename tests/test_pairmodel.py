@@ -52,6 +52,9 @@ def test_shipped_files_present_and_small():
     assert cfg["format"] == FORMAT and cfg["format_version"] == FORMAT_VERSION
     assert (d / WEIGHTS_FILE).stat().st_size < 10 * 1024 * 1024
     assert "wall_seconds" in cfg["training"]
+    # services.py keys its analysis cache on name + version
+    assert cfg["name"] and cfg["version"]
+    assert cfg["training"]["pair_counts"]["stance_0_negation"] > 0
 
 
 @pytest.fixture(scope="module")
@@ -78,8 +81,20 @@ def test_real_model_stance_and_match(real_model):
 
 
 @pytest.mark.integration
-@pytest.mark.xfail(strict=False, reason="known limit (docs/quality.md): negation is not understood")
 def test_real_model_negation(real_model):
-    st = real_model.stance(["Cars pollute the air", "Cars pollute the air"],
-                           ["Cars do not pollute the air", "Cars harm air quality"])
-    assert st[0] < st[1]
+    # trained with (s, negate(s)) pairs, both orders: a denial is a disagreement either way
+    a = ["Cars pollute the air", "Cars pollute the air", "School uniforms reduce bullying"]
+    b = ["Cars do not pollute the air", "Cars harm air quality", "Uniforms do not reduce bullying"]
+    fwd, rev = real_model.stance(a, b), real_model.stance(b, a)
+    assert fwd[0] < -0.5 and rev[0] < -0.5 and fwd[2] < -0.5 and rev[2] < -0.5
+    assert fwd[0] < fwd[1] and rev[0] < rev[1]
+    # identical statements agree
+    assert real_model.stance(["Cars pollute the air"], ["Cars pollute the air"])[0] > 0.5
+
+
+@pytest.mark.integration
+@pytest.mark.xfail(strict=False, reason="known limit (docs/quality.md): a 'not' on one side reads as disagreement")
+def test_real_model_negated_paraphrase_agrees(real_model):
+    st = real_model.stance(["Cars do not pollute the air", "The death penalty does not deter crime"],
+                           ["Cars are not a source of air pollution", "Capital punishment fails to deter criminals"])
+    assert (st > 0).all()

@@ -88,12 +88,15 @@ def main() -> None:
         t = time.perf_counter(); emb = load_embedder(); emb.encode(["warm up"]); stages["load embedding model"] = time.perf_counter() - t
         t = time.perf_counter(); _, vectors = embed_claims(store, emb); stages["embed all claims"] = time.perf_counter() - t
         claims = {c.id: c for c in store.claims()}
-        t = time.perf_counter(); issues = build_issues(claims, vectors); stages["cluster + label"] = time.perf_counter() - t
         by_text = {claims[c].text: v for c, v in vectors.items()}
         t = time.perf_counter()
         stance = stance_scorer(args.method, lambda texts: __import__("numpy").stack([by_text[x] for x in texts]))
-        rels = find_relations(issues, claims, vectors, stance)
-        stages["relate (load stance model + score pairs)"] = time.perf_counter() - t
+        stages["load stance model"] = time.perf_counter() - t
+        t = time.perf_counter()
+        issues = build_issues(claims, vectors, stance=stance if args.method != "cosine" else None)
+        stages["issues: cluster, contention links, labels"] = time.perf_counter() - t
+        t = time.perf_counter(); rels = find_relations(issues, claims, vectors, stance)
+        stages["relations within issues"] = time.perf_counter() - t
         n_claims, n_issues, n_rel = len(claims), len(issues), len(rels)
 
     rows = [(k, statistics.median(v), min(v), max(v), len(v)) for k, v in results.items()]

@@ -93,7 +93,7 @@ def test_real_model_negation(real_model):
 
 
 @pytest.mark.integration
-@pytest.mark.xfail(strict=False, reason="known limit (docs/quality.md): a 'not' on one side reads as disagreement")
+@pytest.mark.xfail(strict=True, reason="known limit (docs/quality.md): a 'not' on one side reads as disagreement")
 def test_real_model_negated_paraphrase_agrees(real_model):
     st = real_model.stance(["Cars do not pollute the air", "The death penalty does not deter crime"],
                            ["Cars are not a source of air pollution", "Capital punishment fails to deter criminals"])

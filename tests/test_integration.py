@@ -79,3 +79,15 @@ def test_commands_without_model_never_import_torch(real_db):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_issue_threshold_controls_issue_breadth(real_db, tmp_path):
+    def unclustered(db):
+        rows = [json.loads(x) for x in CliRunner().invoke(cli, ["issues", "--json", "--db", str(db)]).stdout.splitlines()]
+        return len(rows[-1]["claim_ids"])
+
+    broad = tmp_path / "broad.db"
+    result = CliRunner().invoke(cli, ["ingest", str(ROOT / "corpus"), "--db", str(broad), "--method", "cosine",
+                                      "--issue-threshold", "0.55"])
+    assert result.exit_code == 0, result.output
+    assert unclustered(broad) < unclustered(real_db)

@@ -13,6 +13,7 @@ import click
 from . import __version__
 from .errors import ArgmapError
 from .output import json_lines, table
+from .services import METHODS
 from .store import DB_ENV, DEFAULT_DB, Store
 
 
@@ -39,7 +40,7 @@ model_option = click.option(
     help="sentence-transformers model for embeddings. Default: the bundled all-MiniLM-L6-v2 (offline).",
 )
 method_option = click.option(
-    "--method", type=click.Choice(["argmap", "cosine"]), default="argmap", show_default=True,
+    "--method", type=click.Choice(METHODS), default="argmap", show_default=True,
     help="How agreement is told from disagreement: argmap's trained pair model, or plain cosine similarity "
          "(the baseline; it cannot detect disagreement).",
 )

@@ -377,13 +377,7 @@ def extract_claims(parsed: ParsedDocument) -> list[Claim]:
     """All claims of one parsed document, in document order, ids unique."""
     pars = content_paragraphs(parsed)
     docs = list(nlp().pipe([p.text for p in pars]))
-    names = _Names()
-    for d in docs:
-        for ent in d.ents:
-            if ent.label_ == "PERSON":
-                names.mention(_clean_name(ent))
-    names.full.clear()  # mentions are re-collected in reading order below
-
+    names = _Names()  # full names in reading order, so "Hill" resolves to the latest Hill mentioned
     claims: dict[str, Claim] = {}
     last_speaker: str | None = None
     prev_quoted = False
@@ -395,7 +389,6 @@ def extract_claims(parsed: ParsedDocument) -> list[Claim]:
                 names.mention(_clean_name(ent))
         quotes = _quotes(par.text)
         speaker = _find_speaker(doc, quotes, names, last_speaker)
-        segments: list[tuple[int, int, str]] = []
         if speaker and speaker.name:
             segments = _speaker_segments(doc, quotes, speaker, base)
             last_speaker, prev_quoted = speaker.name, True

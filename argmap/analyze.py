@@ -18,7 +18,7 @@ import numpy as np
 from .cluster import IssueClusterer
 from .embed import text_hash
 from .models import Claim, Issue, Relation
-from .relations import find_relations
+from .relations import find_relations, two_way
 from .store import Store
 
 ANALYSIS_VERSION = "analysis-2"
@@ -149,7 +149,7 @@ def contention_links(ids: Sequence[str], claims: Mapping[str, Claim], X: np.ndar
         return []
     ta = [claims[ids[i]].text for i, _ in pairs_list]
     tb = [claims[ids[j]].text for _, j in pairs_list]
-    score = (np.asarray(stance(ta, tb)) + np.asarray(stance(tb, ta))) / 2
+    score = two_way(stance, ta, tb)
     return [(i, j, float(s)) for (i, j), s in zip(pairs_list, score.tolist()) if s <= -threshold]
 
 

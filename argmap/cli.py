@@ -130,10 +130,8 @@ def run_analysis(store, model, method, threshold=None, force=False):
         click.echo("Analysing claims (embed, cluster, relate)...", err=True)
     issues, relations, ran = analyze(store, settings, lambda: load_embedder(model), stance, pair_model_name(method), progress=interactive,
                                      force=force)
-    n_claims = len(store.claim_hashes())
-    clustered = sum(len(i.claim_ids) for i in issues)
     verb = f"analysed in {time.perf_counter() - t:.1f} s" if ran else "unchanged since the last analysis"
-    click.echo(f"{len(issues)} issues, {n_claims - clustered} unclustered claims, "
+    click.echo(f"{len(issues)} issues, {len(store.unclustered_claims())} unclustered claims, "
                f"{sum(r.kind == 'agree' for r in relations)} agree and "
                f"{sum(r.kind == 'disagree' for r in relations)} disagree relations ({verb})", err=True)
 

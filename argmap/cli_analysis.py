@@ -29,8 +29,7 @@ def issues_command(db_path, as_json):
     issues = store.issues()
     relations = store.relations()
     claims = {c.id: c for c in store.claims()}
-    clustered = {cid for i in issues for cid in i.claim_ids}
-    unclustered = sorted(set(claims) - clustered)
+    unclustered = store.unclustered_claims()
     by_issue: dict[str, list] = {}
     for r in relations:
         by_issue.setdefault(r.issue, []).append(r)
@@ -79,11 +78,8 @@ def map_command(fmt, out_dir, db_path, as_json):
 def map_data(store):
     from .render import MapData
 
-    claims = {c.id: c for c in store.claims()}
-    issues = store.issues()
-    clustered = {cid for i in issues for cid in i.claim_ids}
-    return MapData({d.id: d for d in store.documents()}, claims, issues, store.relations(),
-                   tuple(sorted(set(claims) - clustered)))
+    return MapData({d.id: d for d in store.documents()}, {c.id: c for c in store.claims()}, store.issues(),
+                   store.relations(), tuple(store.unclustered_claims()))
 
 
 @click.command("search")

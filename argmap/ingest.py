@@ -30,6 +30,7 @@ def ingest(paths: Iterable[Path | str], store: Store,
     files, problems = find_files(paths)
     results = [IngestResult(e.path, "error", problem=e.problem) for e in problems]
     seen: dict[str, str] = {}
+    counts = store.claim_counts()
     for path in (progress(files) if progress else files):
         try:
             parsed = parse_file(path)
@@ -39,7 +40,7 @@ def ingest(paths: Iterable[Path | str], store: Store,
             seen[doc.id] = str(path)
             state = store.document_state(doc.id)
             if state == (doc.content_hash, EXTRACTOR):
-                results.append(IngestResult(str(path), "unchanged", doc.id, len(store.claims(document=doc.id))))
+                results.append(IngestResult(str(path), "unchanged", doc.id, counts.get(doc.id, 0)))
                 continue
             claims = extract_claims(parsed)
             if not claims:

@@ -26,6 +26,11 @@ DEFAULT_MIN_SIMILARITY = 0.3
 DEFAULT_MAX_PARTNERS = 4
 
 
+def two_way(stance: StanceFn, a: list[str], b: list[str]) -> np.ndarray:
+    """Stance scored in both directions and averaged, so the result does not depend on pair order."""
+    return (np.asarray(stance(a, b)) + np.asarray(stance(b, a))) / 2.0
+
+
 def candidate_pairs(issue: Issue, claims: Mapping[str, Claim], vectors: Mapping[str, np.ndarray],
                     min_similarity: float = DEFAULT_MIN_SIMILARITY,
                     max_partners: int = DEFAULT_MAX_PARTNERS) -> list[tuple[str, str, float]]:
@@ -58,7 +63,7 @@ def find_relations(issues: Sequence[Issue], claims: Mapping[str, Claim], vectors
         return []
     ta = [claims[a].text for _, a, _ in pairs]
     tb = [claims[b].text for _, _, b in pairs]
-    scores = (np.asarray(stance(ta, tb)) + np.asarray(stance(tb, ta))) / 2.0
+    scores = two_way(stance, ta, tb)
     out = []
     for (issue_id, a, b), s in zip(pairs, scores.tolist()):
         if s >= threshold:

@@ -7,6 +7,7 @@ from typing import Callable
 import numpy as np
 
 from .errors import ArgmapError
+from .relations import two_way
 from .store import Store
 
 
@@ -63,7 +64,7 @@ def counter_search(store: Store, query: str, query_vector: np.ndarray, model: st
     if not near:
         return []
     texts = [h.text for h in near]
-    s = (np.asarray(stance(texts, [query] * len(texts))) + np.asarray(stance([query] * len(texts), texts))) / 2
+    s = two_way(stance, texts, [query] * len(texts))
     hits = [Hit(h.id, h.text, h.analyst, h.document, h.issue, round(float(-st * h.score), 4))
             for h, st in zip(near, s.tolist()) if st < 0]
     return sorted(hits, key=lambda h: (-h.score, h.id))[:k]

@@ -285,6 +285,11 @@ class Store:
         return [Relation(*r) for r in self.conn.execute(
             "SELECT a, b, kind, score, issue_id FROM relations ORDER BY issue_id, a, b")]
 
+    def unclustered_claims(self) -> list[str]:
+        """Ids of claims in no issue of the stored analysis, sorted."""
+        return [r[0] for r in self.conn.execute(
+            "SELECT id FROM claims WHERE id NOT IN (SELECT claim_id FROM issue_claims) ORDER BY id")]
+
     def issue_of_claims(self) -> dict[str, str]:
         return dict(self.conn.execute("SELECT claim_id, issue_id FROM issue_claims"))
 

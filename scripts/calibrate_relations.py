@@ -28,6 +28,7 @@ def main() -> None:
     args = ap.parse_args()
     from argmap.evaluate import ibm_claim_claim_pairs, load_claim_stance, load_perspectrum, perspectrum_pp_pairs
     from argmap.pairmodel import PairModel
+    from argmap.relations import two_way
 
     model = PairModel.load()
     sets = (("PERSPECTRUM perspective pairs", perspectrum_pp_pairs(load_perspectrum(args.data, args.split), per_claim=12)),
@@ -35,7 +36,7 @@ def main() -> None:
     print("| pairs | threshold | coverage | accuracy | disagree precision |\n|---|---|---|---|---|")
     for name, sp in sets:
         y = np.array(sp.labels)
-        s = (model.stance(sp.a, sp.b) + model.stance(sp.b, sp.a)) / 2
+        s = two_way(model.stance, sp.a, sp.b)
         for t in (0.0, 0.2, 0.4, 0.5, 0.6):
             sel = np.abs(s) >= t
             dis = sel & (s < 0)

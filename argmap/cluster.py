@@ -19,6 +19,9 @@ Determinism: rows are sorted by ``keys`` (stable string ids; without keys, by th
 values) before fitting and results are mapped back, so the same items in any order get
 the same clustering. Cluster ids are numbered by size (largest first), ties by smallest key.
 
+Optional cap: with ``max_cluster_size``, a cluster larger than that is clustered again on
+its own at ``threshold + split_step`` (recursively), so broad issues split into readable ones.
+
 Optional refinement: ``pair_scores`` (an n x n dense array with NaN for "no score", or a
 scipy sparse matrix whose stored entries are the scored pairs), e.g. the trained pair
 model's match probabilities for each item's nearest neighbours; scored pairs use
@@ -35,6 +38,13 @@ from __future__ import annotations
 import numpy as np
 
 DEFAULT_THRESHOLD = 0.70
+# Issues, not points: an issue holds both sides of a question, so it is broader than a cluster
+# of claims that make the same point. ISSUE_THRESHOLD is tuned for that on train
+# (scripts/tune_issues.py, docs/quality.md): gold issues = PERSPECTRUM claims with all their
+# perspectives, for and against. ISSUE_MAX_SIZE splits broader issues (max_cluster_size) so
+# each stays a readable map.
+ISSUE_THRESHOLD = 0.45
+ISSUE_MAX_SIZE = 20
 DEFAULT_REFINED_THRESHOLD = 0.70
 DEFAULT_REFINED_PAIR_WEIGHT = 0.7
 
@@ -110,16 +120,20 @@ class IssueClusterer:
     """Group vectors into issues; see the module docstring."""
 
     def __init__(self, threshold: float = DEFAULT_THRESHOLD, min_cluster_size: int = 2,
-                 dense_limit: int = 4000, pair_weight: float = 0.5, random_state: int = 0):
+                 dense_limit: int = 4000, pair_weight: float = 0.5, random_state: int = 0,
+                 max_cluster_size: int | None = None, split_step: float = 0.05):
         self.threshold = threshold
         self.min_cluster_size = min_cluster_size
+        self.max_cluster_size = max_cluster_size
+        self.split_step = split_step
         self.dense_limit = dense_limit
         self.pair_weight = pair_weight
         self.random_state = random_state
 
     def get_params(self, deep: bool = True) -> dict:
         return {k: getattr(self, k) for k in
-                ("threshold", "min_cluster_size", "dense_limit", "pair_weight", "random_state")}
+                ("threshold", "min_cluster_size", "dense_limit", "pair_weight", "random_state",
+                 "max_cluster_size", "split_step")}
 
     def set_params(self, **params) -> "IssueClusterer":
         for k, v in params.items():
@@ -152,6 +166,8 @@ class IssueClusterer:
             else:
                 P = np.asarray(pair_scores, dtype=np.float32)[np.ix_(order, order)]
         raw = self._cluster(Xs, P) if n else np.zeros(0, dtype=np.int64)
+        if self.max_cluster_size and n:
+            raw = self._split(Xs, P, raw, self.threshold)
 
         # small clusters -> -1; number by size desc, then smallest (sorted) position
         labels_sorted = np.full(n, -1, dtype=np.int64)
@@ -193,6 +209,26 @@ class IssueClusterer:
             labels[idx] = lab + nxt
             nxt += int(lab.max()) + 1
         return self._merge(X, labels, blocks)
+
+    def _split(self, X: np.ndarray, P, raw: np.ndarray, threshold: float) -> np.ndarray:
+        """Re-cluster each cluster larger than max_cluster_size at a threshold split_step higher,
+        recursively, so no issue outgrows a readable map; a cluster that is still too large at
+        a threshold near 1 (near-duplicates) is left as it is."""
+        out = raw.copy()
+        nxt = int(raw.max()) + 1
+        t = threshold + self.split_step
+        for c in np.unique(raw).tolist():
+            idx = np.flatnonzero(raw == c)
+            if len(idx) <= self.max_cluster_size or t >= 0.999:
+                continue
+            sub = None
+            if P is not None:
+                sub = P[idx][:, idx] if not isinstance(P, np.ndarray) else P[np.ix_(idx, idx)]
+            lab = _average_linkage(similarity_matrix(X[idx], sub, self.pair_weight), t)
+            lab = self._split(X[idx], sub, lab, t)
+            out[idx] = lab + nxt
+            nxt += int(lab.max()) + 1
+        return out
 
     def _blocks(self, X: np.ndarray, idx: np.ndarray) -> list[np.ndarray]:
         if len(idx) <= self.dense_limit:

@@ -95,3 +95,34 @@ def test_edge_cases():
     with pytest.raises(ValueError):
         IssueClusterer().fit(np.ones((2, 4)), keys=["x", "x"])
     assert IssueClusterer(threshold=0.5).get_params()["threshold"] == 0.5
+
+
+def _two_subtopics(n_per=6):
+    """Two tight sub-blobs, cos(centre A, centre B) = 0.6: one issue at 0.5, two at 0.7."""
+    rng = np.random.default_rng(1)
+    a = np.zeros(8)
+    a[0] = 1.0
+    b = np.zeros(8)
+    b[0], b[1] = 0.6, 0.8
+    X = np.concatenate([c + 0.02 * rng.standard_normal((n_per, 8)) for c in (a, b)]).astype(np.float32)
+    return X, [f"k{i:02d}" for i in range(len(X))]
+
+
+def test_max_cluster_size_splits_an_oversized_issue():
+    X, keys = _two_subtopics()
+    assert IssueClusterer(threshold=0.5).fit(X, keys=keys).n_clusters_ == 1
+    capped = IssueClusterer(threshold=0.5, max_cluster_size=8).fit(X, keys=keys)
+    assert capped.n_clusters_ == 2
+    assert len(set(capped.labels_[:6])) == 1 and len(set(capped.labels_[6:])) == 1
+    assert capped.labels_[0] != capped.labels_[6]
+    # a cap the issue fits under changes nothing; the same items in another order, same issues
+    assert IssueClusterer(threshold=0.5, max_cluster_size=12).fit(X, keys=keys).n_clusters_ == 1
+    order = np.arange(len(X))[::-1]
+    again = IssueClusterer(threshold=0.5, max_cluster_size=8).fit(X[order], keys=[keys[i] for i in order])
+    assert list(again.labels_[np.argsort(order)]) == list(capped.labels_)
+
+
+def test_near_duplicates_over_the_cap_stay_together():
+    X = np.tile(np.eye(4)[:1], (5, 1)).astype(np.float32) + 1e-4 * np.arange(20, dtype=np.float32).reshape(5, 4)
+    cl = IssueClusterer(threshold=0.5, max_cluster_size=3).fit(X, keys=[f"d{i}" for i in range(5)])
+    assert list(cl.labels_) == [0] * 5

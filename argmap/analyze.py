@@ -15,13 +15,13 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
-from .cluster import IssueClusterer
+from .cluster import ISSUE_MAX_SIZE, ISSUE_THRESHOLD, IssueClusterer
 from .embed import text_hash
 from .models import Claim, Issue, Relation
 from .relations import find_relations, two_way
 from .store import Store
 
-ANALYSIS_VERSION = "analysis-2"
+ANALYSIS_VERSION = "analysis-3"
 
 
 @dataclass(frozen=True)
@@ -147,8 +147,8 @@ def contention_links(ids: Sequence[str], claims: Mapping[str, Claim], X: np.ndar
     pairs_list = sorted(pairs)
     if not pairs_list:
         return []
-    ta = [claims[ids[i]].text for i, _ in pairs_list]
-    tb = [claims[ids[j]].text for _, j in pairs_list]
+    ta = [claims[ids[i]].stance_text for i, _ in pairs_list]
+    tb = [claims[ids[j]].stance_text for _, j in pairs_list]
     score = two_way(stance, ta, tb)
     return [(i, j, float(s)) for (i, j), s in zip(pairs_list, score.tolist()) if s <= -threshold]
 
@@ -171,20 +171,23 @@ def _merge_labels(labels: np.ndarray, links: Sequence[tuple[int, int, float]], m
 
 def build_issues(claims: Mapping[str, Claim], vectors: Mapping[str, np.ndarray],
                  threshold: float | None = None, stance: Callable | None = None,
-                 max_issue_size: int = 40, link_min_similarity: float = 0.55) -> list[Issue]:
+                 max_issue_size: int = ISSUE_MAX_SIZE, link_min_similarity: float = 0.55,
+                 max_merged_size: int | None = None) -> list[Issue]:
     """Cluster claim vectors into issues, most central claim first; the rest stays unclustered.
 
-    With a stance scorer, clear disagreements between clusters join them (contention_links).
+    Issues larger than ``max_issue_size`` are split (IssueClusterer.max_cluster_size). With a
+    stance scorer, clear disagreements between clusters join them (contention_links), up to
+    ``max_merged_size`` claims (default: twice max_issue_size).
     """
     ids = sorted(claims)
     if not ids:
         return []
     X = np.stack([vectors[i] for i in ids])
-    params = {} if threshold is None else {"threshold": threshold}
-    labels = IssueClusterer(**params).fit(X, keys=ids).labels_
+    labels = IssueClusterer(threshold=ISSUE_THRESHOLD if threshold is None else threshold,
+                            max_cluster_size=max_issue_size).fit(X, keys=ids).labels_
     if stance is not None:
         links = contention_links(ids, claims, X, labels, stance, min_similarity=link_min_similarity)
-        merged = _merge_labels(labels, links, max_issue_size)
+        merged = _merge_labels(labels, links, max_merged_size or 2 * max_issue_size)
         sizes = np.bincount(merged)
         labels = np.where(sizes[merged] >= 2, merged, -1)
     groups: dict[int, list[int]] = {}
@@ -216,7 +219,8 @@ def analyze(store: Store, settings: Settings, embedder_factory: Callable[[], obj
     claims = {c.id: c for c in store.claims()}
     embedder = embedder_factory()
     _, vectors = embed_claims(store, embedder, progress=progress)
-    by_text = {claims[cid].text: v for cid, v in vectors.items()}  # stance functions get claim texts
+    # stance functions get claim texts (readings): the cosine baseline looks their vectors up
+    by_text = {t: v for cid, v in vectors.items() for t in (claims[cid].text, claims[cid].stance_text)}
     stance = stance_factory(lambda texts: np.stack([by_text[t] for t in texts]))
     issues = build_issues(claims, vectors, settings.threshold, stance=stance if settings.method != "cosine" else None)
     relations = find_relations(issues, claims, vectors, stance) if issues else []

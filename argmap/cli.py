@@ -80,8 +80,9 @@ def cli():
 @model_option
 @method_option
 @click.option("--issue-threshold", type=click.FloatRange(0.0, 1.0), default=None, metavar="COSINE",
-              help="How similar claims must be (average cosine) to form one issue. Default: 0.70, tuned on "
-                   "labelled data; lower it (e.g. 0.55) for broader issues and fewer unclustered claims.")
+              help="How similar claims must be (average cosine) to form one issue. Default: 0.45, tuned on "
+                   "labelled data; lower it for broader issues and fewer unclustered claims, raise it for "
+                   "narrower ones. Issues over 20 claims are split.")
 @click.option("--no-analyze", is_flag=True, help="Only store documents and claims; skip embedding, issues and relations.")
 @db_option
 @json_option

@@ -131,6 +131,6 @@ def test_a_clear_disagreement_joins_two_issues(fake_embedder):
     assert [sorted(i.claim_ids) for i in joined] == [["p1", "p2", "q1", "q2"]]
     # agreement never joins issues; a size cap or too little similarity stops a merge
     assert build_issues(claims, vectors, threshold=0.6, stance=lambda a, b: np.ones(len(a)), link_min_similarity=0.4) == apart
-    assert len(build_issues(claims, vectors, threshold=0.6, stance=stance_by_negation, max_issue_size=3,
+    assert len(build_issues(claims, vectors, threshold=0.6, stance=stance_by_negation, max_merged_size=3,
                             link_min_similarity=0.4)) == 2
     assert build_issues(claims, vectors, threshold=0.6, stance=stance_by_negation, link_min_similarity=0.99) == apart

@@ -88,6 +88,6 @@ def test_issue_threshold_controls_issue_breadth(real_db, tmp_path):
 
     broad = tmp_path / "broad.db"
     result = CliRunner().invoke(cli, ["ingest", str(ROOT / "corpus"), "--db", str(broad), "--method", "cosine",
-                                      "--issue-threshold", "0.55"])
+                                      "--issue-threshold", "0.35"])
     assert result.exit_code == 0, result.output
     assert unclustered(broad) < unclustered(real_db)

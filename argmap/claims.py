@@ -19,8 +19,9 @@ from functools import lru_cache
 
 from .corpus import ParsedDocument
 from .models import Claim, Paragraph
+from .readings import reading
 
-EXTRACTOR = "claims-3"  # bump when extraction changes, so unchanged files are re-extracted
+EXTRACTOR = "claims-4"  # bump when extraction changes, so unchanged files are re-extracted
 
 SPEECH_VERBS = {
     "say", "tell", "add", "note", "argue", "warn", "explain", "write", "stress", "insist",
@@ -398,15 +399,17 @@ def extract_claims(parsed: ParsedDocument) -> list[Claim]:
         else:
             segments = [(0, len(par.text), base)]
             prev_quoted = False
-        prev = ""
+        prev, prev_span = "", None
         for sa, sb, analyst in segments:
             for x, y, context in _pieces(doc, sa, sb):
                 text = par.text[x:y]
                 lead = prev if needs_lead(text) else ""
-                prev = text
+                span = doc.char_span(x, y, alignment_mode="expand")
+                read = reading(span, prev_span if lead else None) if span is not None and span.text == text else text
+                prev, prev_span = text, span
                 cid = claim_id(parsed.document.id, text)
                 if cid in claims:
                     continue
                 claims[cid] = Claim(cid, text, analyst, parsed.document.id, par.number,
-                                    par.start + x, par.start + y, context, lead)
+                                    par.start + x, par.start + y, context, lead, "" if read == text else read)
     return sorted(claims.values(), key=lambda c: c.start)

@@ -129,7 +129,7 @@ def prepare_debate(motion: str, claims: Sequence[Claim], documents: Mapping[str,
             f"nothing in the corpus bears on the motion \u201c{motion}\u201d (closest claim scores "
             f"{float(rel.max()):.2f}, below {min_relevance:.2f}): word it with the articles' own terms "
             "or lower --min-relevance")
-    st = np.asarray(stance([claims[i].text for i in keep], [motion] * len(keep)), dtype=np.float32)
+    st = np.asarray(stance([claims[i].stance_text for i in keep], [motion] * len(keep)), dtype=np.float32)
 
     issue_of = {cid: iss for iss in issues for cid in iss.claim_ids}
     by_id = {c.id: c for c in claims}

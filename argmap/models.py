@@ -47,6 +47,12 @@ class Claim:
     end: int
     context: str = ""  # the surrounding sentence
     lead: str = ""  # the sentence before, when the claim opens with a pronoun ("it", "that illusion")
+    reading: str = ""  # the claim as it reads on its own, for the stance model (readings.py); "" = text
+
+    @property
+    def stance_text(self) -> str:
+        """What the stance model reads: the reading, else the text."""
+        return self.reading or self.text
 
     @property
     def embed_text(self) -> str:

@@ -61,8 +61,8 @@ def find_relations(issues: Sequence[Issue], claims: Mapping[str, Claim], vectors
              for a, b, _ in candidate_pairs(issue, claims, vectors, min_similarity, max_partners)]
     if not pairs:
         return []
-    ta = [claims[a].text for _, a, _ in pairs]
-    tb = [claims[b].text for _, _, b in pairs]
+    ta = [claims[a].stance_text for _, a, _ in pairs]
+    tb = [claims[b].stance_text for _, _, b in pairs]
     scores = two_way(stance, ta, tb)
     out = []
     for (issue_id, a, b), s in zip(pairs, scores.tolist()):

@@ -63,7 +63,8 @@ def counter_search(store: Store, query: str, query_vector: np.ndarray, model: st
     near = [h for h in near if h.score >= min_similarity]
     if not near:
         return []
-    texts = [h.text for h in near]
+    readings = {c.id: c.stance_text for c in store.claims(ids=[h.id for h in near])}
+    texts = [readings.get(h.id, h.text) for h in near]
     s = two_way(stance, texts, [query] * len(texts))
     hits = [Hit(h.id, h.text, h.analyst, h.document, h.issue, round(float(-st * h.score), 4))
             for h, st in zip(near, s.tolist()) if st < 0]

@@ -97,6 +97,10 @@ MIGRATIONS: list[str] = [
         value TEXT NOT NULL
     );
     """,
+    # 3: each claim's reading (what the stance model reads; argmap/readings.py)
+    """
+    ALTER TABLE claims ADD COLUMN reading TEXT NOT NULL DEFAULT '';
+    """,
 ]
 
 
@@ -179,10 +183,10 @@ class Store:
             for claim in claims:
                 c.execute("INSERT OR IGNORE INTO analysts (name) VALUES (?)", (claim.analyst,))
                 c.execute(
-                    'INSERT INTO claims (id, document_id, analyst_id, text, text_hash, paragraph, start, "end", context, lead)'
-                    " VALUES (?, ?, (SELECT id FROM analysts WHERE name = ?), ?, ?, ?, ?, ?, ?, ?)",
+                    'INSERT INTO claims (id, document_id, analyst_id, text, text_hash, paragraph, start, "end", context, lead, reading)'
+                    " VALUES (?, ?, (SELECT id FROM analysts WHERE name = ?), ?, ?, ?, ?, ?, ?, ?, ?)",
                     (claim.id, doc.id, claim.analyst, claim.text, text_hash(claim.text), claim.paragraph,
-                     claim.start, claim.end, claim.context, claim.lead),
+                     claim.start, claim.end, claim.context, claim.lead, claim.reading),
                 )
             c.execute("DELETE FROM analysts WHERE id NOT IN (SELECT DISTINCT analyst_id FROM claims)")
 
@@ -201,7 +205,7 @@ class Store:
 
     def claims(self, analyst: str | None = None, document: str | None = None,
                ids: Iterable[str] | None = None) -> list[Claim]:
-        sql = ('SELECT c.id, c.text, a.name, c.document_id, c.paragraph, c.start, c."end", c.context, c.lead '
+        sql = ('SELECT c.id, c.text, a.name, c.document_id, c.paragraph, c.start, c."end", c.context, c.lead, c.reading '
                "FROM claims c JOIN analysts a ON a.id = c.analyst_id WHERE 1=1")
         args: list = []
         if analyst is not None:

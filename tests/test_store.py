@@ -61,7 +61,7 @@ def tables(conn) -> set[str]:
 
 def test_fresh_store_has_latest_schema(tmp_path):
     store = Store(tmp_path / "sub" / "new.db")  # the folder is created
-    assert store.version == len(MIGRATIONS) == 2
+    assert store.version == len(MIGRATIONS) == 3
     assert {"documents", "analysts", "claims", "embeddings", "issues", "issue_claims", "relations",
             "meta"} <= tables(store.conn)
     schema = store.conn.execute("SELECT sql FROM sqlite_master ORDER BY name").fetchall()
@@ -75,17 +75,36 @@ def test_fresh_store_has_latest_schema(tmp_path):
     again.close()
 
 
+def test_a_version_2_store_gains_readings_and_keeps_its_claims(tmp_path, monkeypatch):
+    import argmap.store as store_mod
+
+    monkeypatch.setattr(store_mod, "MIGRATIONS", list(MIGRATIONS[:2]))
+    old = Store(tmp_path / "old.db")
+    old.conn.execute("INSERT INTO documents VALUES ('d', 'd.md', 'T', '', '', '', '[]', '', 'h', 'claims-3', 'x', 'now')")
+    old.conn.execute("INSERT INTO analysts (name) VALUES ('Ann')")
+    old.conn.execute("INSERT INTO claims (id, document_id, analyst_id, text, text_hash, paragraph, start, \"end\") "
+                     "VALUES ('c1', 'd', 1, 'it works.', 'th', 1, 0, 9)")
+    old.conn.commit()
+    old.close()
+    monkeypatch.setattr(store_mod, "MIGRATIONS", list(MIGRATIONS))
+    new = Store(tmp_path / "old.db")
+    assert new.version == 3
+    [c] = new.claims()
+    assert (c.id, c.text, c.analyst, c.reading, c.stance_text) == ("c1", "it works.", "Ann", "", "it works.")
+    new.close()
+
+
 def test_reopening_runs_no_migration(tmp_path, monkeypatch):
     Store(tmp_path / "a.db").close()
     import argmap.store as store_mod
 
     monkeypatch.setattr(store_mod, "MIGRATIONS", list(MIGRATIONS) + ["CREATE TABLE added_later (x INTEGER)"])
     s = Store(tmp_path / "a.db")
-    assert s.version == 3 and "added_later" in tables(s.conn)
+    assert s.version == 4 and "added_later" in tables(s.conn)
     s.close()
-    monkeypatch.setattr(store_mod, "MIGRATIONS", ["THIS IS NOT SQL"] * 2 + ["CREATE TABLE added_later (x INTEGER)"])
-    s = Store(tmp_path / "a.db")  # already at version 3: nothing is executed
-    assert s.version == 3
+    monkeypatch.setattr(store_mod, "MIGRATIONS", ["THIS IS NOT SQL"] * 3 + ["CREATE TABLE added_later (x INTEGER)"])
+    s = Store(tmp_path / "a.db")  # already at version 4: nothing is executed
+    assert s.version == 4
     s.close()
 
 

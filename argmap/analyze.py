@@ -38,7 +38,7 @@ class Settings:
 def claims_hash(store: Store) -> str:
     h = hashlib.sha256()
     for c in sorted(store.claims(), key=lambda c: c.id):
-        h.update(f"{c.id}:{text_hash(c.embed_text)}\n".encode())
+        h.update(f"{c.id}:{text_hash(c.embed_text)}:{text_hash(c.stance_text)}\n".encode())
     return h.hexdigest()
 
 

@@ -201,14 +201,16 @@ def matrix_command(out_dir, fmt, db_path, as_json):
 # --- debate -------------------------------------------------------------------------------------
 
 def _claim_vectors(store, claims, embedder) -> np.ndarray:
-    """Stored vectors of the claims under the embedder's model; missing ones embedded and stored."""
+    """Stored vectors of the claims (with their leads, as the analysis embeds them, so "it is not
+    going to make a dent" is about its referent) under the embedder's model; missing ones
+    embedded and stored."""
     from .embed import text_hash
 
-    hashes = [text_hash(c.text) for c in claims]
+    hashes = [text_hash(c.embed_text) for c in claims]
     have = store.vectors(embedder.name, hashes)
     missing = [h for h in dict.fromkeys(hashes) if h not in have]
     if missing:
-        texts = {text_hash(c.text): c.text for c in claims}
+        texts = {text_hash(c.embed_text): c.embed_text for c in claims}
         new = embedder.encode([texts[h] for h in missing])
         store.add_vectors(embedder.name, zip(missing, new))
         have.update(zip(missing, np.asarray(new, dtype=np.float32)))

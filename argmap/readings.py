@@ -6,6 +6,8 @@ the claim with two light edits (the stored text and its source span never change
 
 * a leading discourse connective is dropped ("But", "And", "Yet", "In the end,", "However,"),
   since it relates the claim to the previous sentence, not to the other claim;
+* a short anaphoric frame gives way to the clause it frames ("That illusion vanished when
+  Kim rolled into town for a summit that ..." reads "Kim rolled into town for a summit that ...");
 * a personal pronoun subject of the main clause ("it", "they"; not an impersonal "it is clear that ...", "it pays to ...") is
   replaced by the subject of the previous sentence of the same speaker when that subject is
   a noun phrase of a matching number ("Kim's trip to Beijing is not going to ...").
@@ -20,12 +22,24 @@ PRONOUNS_SINGULAR = {"it"}
 PRONOUNS_PLURAL = {"they"}
 CONNECTIVE_WORDS = {"but", "and", "yet", "so", "still", "however", "indeed", "thus", "hence", "meanwhile",
                     "moreover", "furthermore", "nevertheless", "nonetheless", "instead", "also", "then"}
-MAX_INTRO_TOKENS = 3  # "In the end," / "Of course," / "At the same time," (4 with the comma)
+SUBORDINATORS = {"when", "as", "after", "once", "because", "since"}
+DEMONSTRATIVES = {"this", "that", "these", "those"}
+MAX_FRAME_TOKENS = 5  # "That illusion vanished" / "This changed"
+MAX_INTRO_TOKENS = 4  # "At the same time,"
+DISCOURSE_PHRASES = {
+    "in the end", "in turn", "in other words", "of course", "after all", "at a minimum", "at a maximum",
+    "in that sense", "in this sense", "in the meantime", "against this background", "as a result",
+    "at this juncture", "in fact", "in short", "above all", "for example", "for instance", "by contrast",
+    "in contrast", "on the other hand", "at the same time", "in addition", "in any case", "at least",
+    "to be sure", "by the same token", "on balance", "in sum", "all in all", "even so", "that said"}
 MAX_SUBJECT_TOKENS = 10
 
 
 def _strip_connective(span) -> int:
-    """Index (in span) of the first token after leading connectives and short intro phrases."""
+    """Index (in span) of the first token after leading connectives: connective words, sentence
+    adverbs closed by a comma ("Interestingly,", "Quite conceivably,") and listed discourse
+    phrases ("In the end,"). Phrases that carry content ("In the 1960s,", "Without any
+    evidence,") stay."""
     i = 0
     n = len(span)
     while i < n:
@@ -35,11 +49,10 @@ def _strip_connective(span) -> int:
             if i < n and span[i].text == ",":
                 i += 1
             continue
-        # a short intro phrase closed by a comma, with no verb or name in it ("in the end,")
-        comma = next((k for k in range(i, min(n, i + MAX_INTRO_TOKENS + 1)) if span[k].text == ","), None)
-        if comma is not None and comma > i and all(
-                span[k].pos_ in ("ADP", "DET", "ADV", "NOUN", "ADJ") for k in range(i, comma)) \
-                and span[i].pos_ in ("ADP", "ADV"):
+        comma = next((k for k in range(i, min(n, i + MAX_INTRO_TOKENS + 2)) if span[k].text == ","), None)
+        if comma is not None and comma > i and (
+                all(span[k].pos_ == "ADV" for k in range(i, comma))
+                or " ".join(span[k].lower_ for k in range(i, comma)) in DISCOURSE_PHRASES):
             i = comma + 1
             continue
         break
@@ -55,6 +68,29 @@ def _subject(span):
     return None
 
 
+def _framed(body):
+    """The subordinate clause of a short anaphoric frame, or None: in "That illusion vanished
+    when Kim rolled into town for a summit that put China back in center stage" the frame
+    only points back at the previous sentence, and the claim proper is the "when" clause."""
+    subj = _subject(body)
+    if subj is None or subj.i - body.start > 2:
+        return None
+    if not (subj.lower_ in DEMONSTRATIVES
+            or any(c.dep_ == "det" and c.lower_ in DEMONSTRATIVES for c in subj.children)):
+        return None
+    root = body.root
+    clauses = [c for c in root.children if c.dep_ == "advcl" and c.i > root.i]
+    if len(clauses) != 1:
+        return None
+    clause = clauses[0]
+    marks = [c for c in clause.children if c.dep_ in ("mark", "advmod") and c.i < clause.i]
+    if not marks or marks[0].lower_ not in SUBORDINATORS or marks[0].i - body.start > MAX_FRAME_TOKENS:
+        return None
+    if any(t.dep_ in ("dobj", "attr", "acomp", "ccomp", "xcomp") and t.head == root for t in body[:marks[0].i - body.start]):
+        return None  # the frame says something of its own ("This proves it when ...")
+    return body.doc[marks[0].i + 1:body.end]
+
+
 def _plural(tok) -> bool:
     return "Plur" in tok.morph.get("Number")
 
@@ -64,6 +100,10 @@ def reading(span, lead=None) -> str:
     text = span.text
     start = _strip_connective(span)
     body = span[start:] if start < len(span) else span
+    framed = _framed(body)
+    if framed is not None:
+        out = framed.text
+        return out[:1].upper() + out[1:]
     subj = _subject(body)
     replace = None
     if subj is not None and lead is not None and subj.pos_ == "PRON" and not list(subj.children):

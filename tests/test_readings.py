@@ -24,10 +24,20 @@ def parse():
     # impersonal "it" is not a reference
     ("The summit was held.", "It is clear that China wants influence.", "It is clear that China wants influence."),
     ("The summit was held.", "For Pyongyang, it always pays to provoke.", "For Pyongyang, it always pays to provoke."),
+    # a short anaphoric frame gives way to the clause it frames; a frame with content of its own stays
+    ("", "That illusion vanished when Kim rolled into town for a summit that put China back in center stage.",
+     "Kim rolled into town for a summit that put China back in center stage."),
+    ("", "This changed after the summit ended.", "The summit ended."),
+    ("", "This proves nothing when the data are missing.", "This proves nothing when the data are missing."),
+    ("", "It rained because the clouds came.", "It rained because the clouds came."),
+    ("", "Kim left when Xi arrived.", "Kim left when Xi arrived."),
     # no lead: only the connective goes; a plain claim is left as it is
     ("", "In the end, the visit mattered.", "The visit mattered."),
     ("", "And Beijing wants calm.", "Beijing wants calm."),
     ("", "For a few weeks in March, China looked sidelined.", "For a few weeks in March, China looked sidelined."),
+    ("", "Interestingly, the treaty did not come up.", "The treaty did not come up."),
+    ("", "In the 1960s, the relationship froze.", "In the 1960s, the relationship froze."),
+    ("", "Without any evidence, we are left to speculate.", "Without any evidence, we are left to speculate."),
 ])
 def test_reading(parse, lead, text, expected):
     assert reading(parse(text), parse(lead)) == expected

@@ -441,9 +441,28 @@ def _letter(k: int) -> str:
 # --- overview ----------------------------------------------------------------------------
 
 
+def _camp_label(heading: str, camp: Sequence[str], palette: Mapping[str, str]) -> str:
+    """One camp as an HTML-like table: its heading, then its analysts' colour chips in rows."""
+    names = list(camp[: style.MAX_OVERVIEW_ANALYSTS])
+    per_row = min(style.OVERVIEW_CAMP_COLUMNS, max(1, len(names)))
+    rows = [f'<TR><TD COLSPAN="{per_row}" ALIGN="LEFT" BORDER="0"><FONT COLOR="{style.MUTED_COLOR}">'
+            f"{_h(heading)}</FONT></TD></TR>"]
+    for i in range(0, len(names), per_row):
+        cells = "".join(f'<TD BGCOLOR="{fill(palette, a)}"{_cell_border(palette, a)}>{_h(a)}</TD>'
+                        for a in names[i:i + per_row])
+        rows.append(f"<TR>{cells}</TR>")
+    if len(camp) > len(names):
+        rows.append(f'<TR><TD COLSPAN="{per_row}" BORDER="0"><FONT COLOR="{style.MUTED_COLOR}">'
+                    f"{_h(style.MORE_ANALYSTS.format(n=len(camp) - len(names)))}</FONT></TD></TR>")
+    return (f'<<TABLE BORDER="1" STYLE="rounded" COLOR="{style.OVERVIEW_CAMP_COLOR}" '
+            f'BGCOLOR="{style.OVERVIEW_CAMP_FILL}" CELLBORDER="1" CELLSPACING="{style.LEGEND_CHIP_SPACING}" '
+            f'CELLPADDING="{style.LEGEND_CELLPADDING}">' + "".join(rows) + "</TABLE>>")
+
+
 def overview_graph(data: MapData, palette: Mapping[str, str]) -> graphviz.Digraph:
-    """All issues at a glance: per issue a box with its label, holding one box per camp
-    of analysts (analysts in a camp agree); a red dashed edge joins camps that disagree.
+    """All issues at a glance: per issue a box with its label, holding one
+    table per camp of analysts (analysts in a camp agree; colour chips in rows); a red
+    dashed edge joins camps that disagree.
     Past the cap, the issues with relations and the most analysts are the ones shown.
 
     Needs ``data.issues``, ``data.claims`` (analysts), ``data.relations`` (camps),
@@ -472,9 +491,6 @@ def overview_graph(data: MapData, palette: Mapping[str, str]) -> graphviz.Digrap
 
     g = new_graph("overview", style.OVERVIEW_RANKDIR, style.OVERVIEW_RANKSEP)
     g.attr("graph", label=title_label(title, notes, legend))
-    g.attr("node", shape=style.ANALYST_SHAPE, margin=style.ANALYST_MARGIN,
-           color=style.CLAIM_BORDER_COLOR)
-
     disagree = dict(style.EDGE_STYLE[style.DISAGREE])
     # rankdir=LR stacks clusters bottom-up in input order: emit the last issue first
     for n, issue in reversed(list(enumerate(shown, start=1))):
@@ -498,35 +514,14 @@ def overview_graph(data: MapData, palette: Mapping[str, str]) -> graphviz.Digrap
                 camps.append((style.NO_RELATIONS_CAMP, unlinked))
             firsts: list[str] = []
             for k, (camp_label, camp) in enumerate(camps, start=1):
-                first = f"i{n}c{k}a1"
-                firsts.append(first)
-                with box.subgraph(name=f"cluster_issue{n}camp{k}") as sub:
-                    sub.attr(label=esc(camp_label), style=style.OVERVIEW_CAMP_STYLE,
-                             color=style.OVERVIEW_CAMP_COLOR, fillcolor=style.OVERVIEW_CAMP_FILL,
-                             fontcolor=style.MUTED_COLOR, fontsize=str(style.FONT_SIZE))
-                    names = camp[: style.MAX_OVERVIEW_ANALYSTS]
-                    ids = []
-                    for j, analyst in enumerate(names, start=1):
-                        ids.append(f"i{n}c{k}a{j}")
-                        sub.node(ids[-1], label=plain_label([analyst], "\\n"),
-                                 fillcolor=fill(palette, analyst),
-                                 style=f"{style.ANALYST_STYLE},{analyst_border(palette, analyst)}",
-                                 tooltip=esc(analyst))
-                    if len(camp) > len(names):
-                        ids.append(f"i{n}c{k}more")
-                        sub.node(ids[-1], label=esc(style.MORE_ANALYSTS.format(
-                            n=len(camp) - len(names))), shape=style.MORE_SHAPE,
-                            fontcolor=style.MUTED_COLOR)
-                    with sub.subgraph() as same:
-                        same.attr(rank="same")
-                        for node_id in ids:
-                            same.node(node_id)
+                firsts.append(f"i{n}c{k}")
+                box.node(firsts[-1], label=_camp_label(camp_label, camp, palette), shape="plain",
+                         tooltip=esc(f"{camp_label}: " + ", ".join(camp)))
         # camps of one component: the first disagrees with the second
         k = 0
         for comp in components:
             if len(comp) == 2:
-                g.edge(firsts[k], firsts[k + 1], ltail=f"cluster_issue{n}camp{k + 1}",
-                       lhead=f"cluster_issue{n}camp{k + 2}", **disagree)
+                g.edge(firsts[k], firsts[k + 1], **disagree)
             k += len(comp)
     return g
 

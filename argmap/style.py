@@ -80,9 +80,6 @@ ISSUE_BOX_FILL = "#F7F7F7"
 OVERVIEW_CAMP_STYLE = "rounded,filled"
 OVERVIEW_CAMP_FILL = "#FFFFFF"
 OVERVIEW_CAMP_COLOR = "#AAAAAA"
-ANALYST_SHAPE = "box"
-ANALYST_STYLE = "rounded,filled"
-ANALYST_MARGIN = "0.15,0.06"
 ISSUE_LABEL_WRAP = 72  # characters per line of an issue label
 ISSUE_LABEL_MAX_CHARS = 120
 
@@ -90,7 +87,8 @@ ISSUE_LABEL_MAX_CHARS = 120
 MAX_CLAIMS_PER_ISSUE = 14  # the most central claims (issue.claim_ids order)
 MAX_RELATIONS_PER_ISSUE = 20  # the strongest relations among the claims shown
 MAX_OVERVIEW_ISSUES = 12  # first issues in id order (issue-1 is the largest)
-MAX_OVERVIEW_ANALYSTS = 8  # per camp box on the overview
+MAX_OVERVIEW_ANALYSTS = 9  # per camp box on the overview
+OVERVIEW_CAMP_COLUMNS = 3  # analyst chips per row in a camp box
 
 # --- text ------------------------------------------------------------------------------
 ISSUE_TITLE = "{label}"
@@ -123,7 +121,6 @@ LEGEND_CELLPADDING = "4"
 LEGEND_CELLSPACING = "2"
 LEGEND_CHIP_SPACING = "4"  # between analyst colour chips
 TITLE_CELLPADDING = "3"
-MORE_SHAPE = "plaintext"  # the "+N more" note in an overview camp box
 # How each ANALYST_BORDERS entry is drawn on an HTML-like legend cell: (STYLE, BORDER).
 LEGEND_CELL_BORDER = {
     "solid": ("", "1"),

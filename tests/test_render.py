@@ -292,3 +292,16 @@ def test_render_svg_and_png_with_dot(tmp_path):
     for name in ("issue.dot", "overview.dot"):
         run = subprocess.run(["dot", "-Tsvg", str(GOLDEN / name)], capture_output=True)
         assert run.returncode == 0 and not run.stderr, run.stderr
+
+
+def test_overview_camp_chips_in_rows_with_a_cap(monkeypatch):
+    from argmap import render
+
+    monkeypatch.setattr(style, "MAX_OVERVIEW_ANALYSTS", 4)
+    monkeypatch.setattr(style, "OVERVIEW_CAMP_COLUMNS", 3)
+    names = ["A1", "A2", "A3", "A4", "A5", "A6"]
+    label = render._camp_label("side A", names, analyst_palette(names))
+    rows = label.split("<TR>")[1:]
+    assert len(rows) == 4  # heading, 3 chips, 1 chip, "+2 more"
+    assert rows[1].count("<TD BGCOLOR") == 3 and rows[2].count("<TD BGCOLOR") == 1
+    assert ">+2 more<" in rows[3] and "A5" not in label

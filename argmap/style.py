@@ -77,7 +77,6 @@ SCORE_FORMAT = "{:.2f}"  # relation score shown as the edge label
 ISSUE_BOX_STYLE = "rounded"
 ISSUE_BOX_COLOR = "#666666"
 ISSUE_BOX_FILL = "#F7F7F7"
-OVERVIEW_CAMP_STYLE = "rounded,filled"
 OVERVIEW_CAMP_FILL = "#FFFFFF"
 OVERVIEW_CAMP_COLOR = "#AAAAAA"
 ISSUE_LABEL_WRAP = 72  # characters per line of an issue label

@@ -311,15 +311,34 @@ def new_graph(name: str, rankdir: str, ranksep: str) -> graphviz.Digraph:
 # --- issue map ---------------------------------------------------------------------------
 
 
+def _shown_claims(issue: Issue, known: Sequence[str], data: MapData) -> list[str]:
+    """The claims an issue map shows, most central first: past the cap, the claims in the
+    strongest relations come first, so that every edge a camp stands for can be followed."""
+    if len(known) <= style.MAX_CLAIMS_PER_ISSUE:
+        return list(known)
+    ranked = sorted((r for r in _issue_relations(issue, data.relations)
+                     if r.a in data.claims and r.b in data.claims and r.kind in style.EDGE_STYLE),
+                    key=lambda r: (-r.score, _relation_key(r)))
+    chosen: dict[str, None] = {}
+    for r in ranked:
+        if len(chosen) + (r.a not in chosen) + (r.b not in chosen) <= style.MAX_CLAIMS_PER_ISSUE:
+            chosen.update(dict.fromkeys((r.a, r.b)))
+    for c in known:
+        if len(chosen) >= style.MAX_CLAIMS_PER_ISSUE:
+            break
+        chosen.setdefault(c)
+    return [c for c in known if c in chosen]
+
+
 def issue_graph(data: MapData, issue: Issue, palette: Mapping[str, str]) -> graphviz.Digraph:
-    """One issue: its most central claims coloured by analyst, grouped into camps, with
+    """One issue: its most central claims (those in relations first) coloured by analyst, grouped into camps, with
     agree/disagree edges between them, a legend and the issue label as title.
 
     Needs ``data.claims`` (text, analyst), ``data.documents`` (tooltips),
     ``data.relations`` and the corpus-wide ``palette`` from ``analyst_palette``.
     """
     known = [c for c in dict.fromkeys(issue.claim_ids) if c in data.claims]
-    shown = known[: style.MAX_CLAIMS_PER_ISSUE]
+    shown = _shown_claims(issue, known, data)
     hidden = len(known) - len(shown)
     position = {c: i for i, c in enumerate(shown)}
     node = {c: f"claim{i + 1}" for i, c in enumerate(shown)}

@@ -183,6 +183,15 @@ def test_issue_cap_states_hidden_claims():
     assert len(re.findall(r"^\s*claim\d+ \[", source, flags=re.M)) == cap
     assert "Claim number 0." in source and f"Claim number {cap}." not in source
 
+    # past the cap, claims in relations are shown first, so their edge can be followed
+    linked = MapData(documents={}, claims=claims, issues=(issue,),
+                     relations=(Relation(a="c18", b="c19", kind="disagree", score=0.7, issue="issue-1"),))
+    source = issue_graph(linked, issue, analyst_palette(analysts)).source
+    assert len(re.findall(r"^\s*claim\d+ \[", source, flags=re.M)) == cap
+    assert "Claim number 18." in source and "Claim number 19." in source
+    assert "Claim number 0." in source and f"Claim number {cap - 2}." not in source
+    assert re.search(r"claim\d+ -> claim\d+ \[", source)
+
 
 def test_overview_cap_states_hidden_issues():
     claims = {f"c{i}": _claim(f"c{i}", "P" if i % 2 else "Q", "d", "t") for i in range(40)}

@@ -18,9 +18,9 @@ from .models import Claim, Issue, Relation
 StanceFn = Callable[[list[str], list[str]], np.ndarray]
 
 # |stance| below this: neither agree nor disagree. Calibrated on dev data (scripts/calibrate_relations.py,
-# docs/quality.md): the pair model's two-way stance between claims is right for ~0.74 of PERSPECTRUM dev
-# perspective pairs (~0.69 of IBM claim pairs) scoring |s| >= 0.5, against 0.60 (0.55) over all pairs,
-# so weaker scores make no relation.
+# docs/quality.md): the pair model's (v4) two-way stance between claims is right for 0.69 of PERSPECTRUM
+# dev perspective pairs (0.71 of IBM claim pairs) scoring |s| >= 0.5, against 0.58 (0.51) over all pairs,
+# and its "disagree" there is right 0.89 (1.00) of the time, so weaker scores make no relation.
 DEFAULT_THRESHOLD = 0.5
 DEFAULT_MIN_SIMILARITY = 0.3
 DEFAULT_MAX_PARTNERS = 4

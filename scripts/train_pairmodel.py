@@ -137,6 +137,62 @@ def negation_pairs(data_dir: str, rng: random.Random, n_sentences: int) -> tuple
     return out, len(pool)
 
 
+CONNECTIVES = ("But ", "And ", "Yet ", "Still, ", "However, ", "Indeed, ", "In the end, ", "But in the end, ",
+               "In fact, ", "Of course, ")
+
+
+def contrast_pairs(ex, rng: random.Random, n_pairs: int) -> list[tuple]:
+    """Contrast sets against the "not" shortcut (v3): for stance pairs (a, b) without a topic
+    prefix whose sides both negate, (not-a, not-b) keeps the label and (not-a, b) flips it, so
+    a negation word alone no longer means "disagree"; the relation between the two does."""
+    from argmap.claims import nlp as load_nlp
+    from argmap.negation import negate
+
+    cand = [e for e in ex if e[2] == STANCE and e[3] in (0, 1) and " [SEP] " not in e[0]]
+    cand = rng.sample(cand, min(len(cand), int(n_pairs * 1.6)))
+    texts = sorted({t for e in cand for t in e[:2]})
+    nlp = load_nlp()
+    docs = dict(zip(texts, nlp.pipe(texts, batch_size=64)))
+    out = []
+    for a, b, task, lab in cand:
+        na, nb = negate(a, lambda x: docs[x]), negate(b, lambda x: docs[x])
+        if not na or not nb:
+            continue
+        out += [(na, nb, STANCE, lab), (na, b, STANCE, 1 - lab)]
+        if len(out) >= 2 * n_pairs:
+            break
+    return out
+
+
+def same_point_pairs(ex, rng: random.Random, n_pairs: int, n_identity: int) -> list[tuple]:
+    """Two texts that make the same point agree (v4): labelled matches (ArgKP argument -> key
+    point, PERSPECTRUM perspectives of one cluster) as stance agree, in both orders, and a text
+    with itself; without them the contrast pairs taught "no shared negation = no stance"."""
+    pos = [e for e in ex if e[2] == MATCH and e[3] == 1]
+    out = []
+    for a, b, _, _ in rng.sample(pos, min(len(pos), n_pairs)):
+        out += [(a, b, STANCE, 1), (b, a, STANCE, 1)]
+    texts = sorted({t for e in pos for t in e[:2]})
+    for t in rng.sample(texts, min(len(texts), n_identity)):
+        out.append((t, t, STANCE, 1))
+    return out
+
+
+def wrap_discourse(ex, rng: random.Random, share: float) -> tuple[list[tuple], int]:
+    """Robustness to how claims read in articles (v3): a share of stance pairs without a topic
+    prefix get a discourse connective before one side ("But in the end, it ..."); label kept."""
+    out, n = [], 0
+    for e in ex:
+        if e[2] == STANCE and " [SEP] " not in e[0] and rng.random() < share:
+            side = rng.randrange(2)
+            text = e[side]
+            wrapped = rng.choice(CONNECTIVES) + text[:1].lower() + text[1:]
+            e = (wrapped, e[1], *e[2:]) if side == 0 else (e[0], wrapped, *e[2:])
+            n += 1
+        out.append(e)
+    return out, n
+
+
 def neutral_pairs(data_dir: str, rng: random.Random, n_persp: int, n_argkp: int) -> list[tuple]:
     """Pairs on a shared broad subject that neither support nor undermine each other ->
     stance target 0.5 (stance 0), both orders: perspectives of two different PERSPECTRUM
@@ -200,7 +256,9 @@ def behaviour_checks(model, data_dir, n_persp: int = 300, seed: int = 0) -> dict
     """Dev-only checks of what the dev metrics do not show (no topic, as in real use):
     negation: share of stance(s, negate(s)) and stance(negate(s), s) below -0.5 for ArgKP
     dev key points and a sample of PERSPECTRUM dev perspectives; symmetry: mean
-    |stance(a, b) - stance(b, a)| over dev perspective-perspective and IBM claim-claim pairs."""
+    |stance(a, b) - stance(b, a)| over dev perspective-perspective and IBM claim-claim pairs;
+    paraphrase / identity: share of two-way stance below -0.5 (a false disagreement) for 300
+    pairs of perspectives from one dev cluster and for 100 texts paired with themselves."""
     from argmap.claims import nlp as load_nlp
     from argmap.negation import negate
 
@@ -219,7 +277,20 @@ def behaviour_checks(model, data_dir, n_persp: int = 300, seed: int = 0) -> dict
     sa, sb = pp.a + cc.a, pp.b + cc.b
     s1, s2 = np.asarray(model.stance(sa, sb)), np.asarray(model.stance(sb, sa))
     lab = np.asarray(pp.labels + cc.labels)
-    return {
+    # same point: two perspectives of one dev cluster (paraphrases) and a text with itself must
+    # not read as a disagreement (both orders averaged, as argmap scores relations)
+    same = sorted((ps.perspectives[cl["pids"][0]], ps.perspectives[cl["pids"][1]])
+                  for c in ps.claims for cl in c["clusters"] if len(cl["pids"]) >= 2)
+    same = rng.sample(same, min(300, len(same)))
+    ident = [(t, t) for t in sents[:100]]
+    out_same = {}
+    for name, group in (("paraphrase", same), ("identity", ident)):
+        x, y = [p[0] for p in group], [p[1] for p in group]
+        two = (np.asarray(model.stance(x, y)) + np.asarray(model.stance(y, x))) / 2
+        out_same[f"{name}_pairs"] = len(group)
+        out_same[f"{name}_share_below_-0.5"] = round(float((two < -0.5).mean()), 4)
+        out_same[f"{name}_mean"] = round(float(two.mean()), 4)
+    return {**out_same,
         "negation_pairs": len(pairs),
         "negation_share_below_-0.5": round(float((both < -0.5).mean()), 4),
         "negation_share_below_0": round(float((both < 0).mean()), 4),
@@ -279,8 +350,23 @@ def main(argv=None):
     ap.add_argument("--negation", type=int, default=1600, help="train sentences negated (x2 pairs)")
     ap.add_argument("--neutral-persp", type=int, default=1000, help="neutral PERSPECTRUM pairs (x2 orders)")
     ap.add_argument("--neutral-argkp", type=int, default=400, help="neutral ArgKP pairs (x2 orders)")
-    ap.add_argument("--version", default="2", help="config version (keys argmap's analysis cache)")
+    ap.add_argument("--contrast", type=int, default=1500,
+                    help="contrast stance pairs (not-a, not-b) / (not-a, b), x2 (0 = off, as in v2)")
+    ap.add_argument("--wrap", type=float, default=0.2,
+                    help="share of stance pairs with a discourse connective before one side (0 = off, as in v2)")
+    ap.add_argument("--same-point", type=int, default=1500,
+                    help="matching pairs also labelled stance agree, x2 orders (0 = off, as in v2/v3)")
+    ap.add_argument("--identity", type=int, default=400, help="(s, s) -> agree pairs (0 = off, as in v2/v3)")
+    ap.add_argument("--check", metavar="MODEL_DIR",
+                    help="only run the dev behaviour checks on a trained model and print them as JSON")
+    ap.add_argument("--version", default="4", help="config version (keys argmap's analysis cache)")
     args = ap.parse_args(argv)
+
+    if args.check:
+        from argmap.pairmodel import PairModel
+
+        print(json.dumps(behaviour_checks(PairModel.load(args.check), args.data_dir)))
+        return
 
     import torch
     from transformers import AutoTokenizer
@@ -310,7 +396,15 @@ def main(argv=None):
     neu = neutral_pairs(args.data_dir, rng, sizes["neutral_persp"], sizes["neutral_argkp"])
     kinds["stance_0_negation"] = len(neg)
     kinds["stance_0.5_neutral"] = len(neu)
-    ex += neg + neu
+    con = contrast_pairs(ex, rng, args.contrast) if args.contrast else []
+    kinds["stance_contrast"] = len(con)
+    log(f"contrast: {len(con)} pairs ({time.time() - t0:.0f}s)")
+    same = same_point_pairs(ex, rng, args.same_point, args.identity) if args.same_point or args.identity else []
+    kinds["stance_1_same_point"] = len(same)
+    ex += neg + neu + con + same
+    if args.wrap:
+        ex, n_wrapped = wrap_discourse(ex, rng, args.wrap)
+        kinds["stance_wrapped_connective"] = n_wrapped
     counts = defaultdict(int)
     for e in ex:
         counts[(e[2], e[3])] += 1
@@ -432,7 +526,13 @@ def main(argv=None):
                             "-> disagree; neutral: perspectives of two different PERSPECTRUM train claims sharing a "
                             "topic label and ArgKP train arguments of two different topics -> stance target 0.5; "
                             "claim-claim stance pairs (ArgKP, perspective-perspective, IBM) in both orders, topic "
-                            "prefix on half of them",
+                            "prefix on half of them"
+                            + (f"; contrast (v3): {args.contrast} x (not-a, not-b) keeps the label and (not-a, b) flips "
+                               "it" if args.contrast else "")
+                            + (f"; same point (v4): {args.same_point} matching pairs x2 orders and {args.identity} "
+                               "(s, s) pairs -> agree" if args.same_point or args.identity else "")
+                            + (f"; discourse wrap (v3): a connective before one side of {args.wrap:.0%} of stance "
+                               "pairs without a topic" if args.wrap else ""),
             "sources": "ArgKP train, PERSPECTRUM train, IBM claim stance train topics minus "
                        + ",".join(map(str, ev.IBM_DEV_TOPICS)),
             "trainable_parameters": n_train, "wall_seconds": round(wall, 1),

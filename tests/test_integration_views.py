@@ -66,6 +66,12 @@ def test_debate_pack_is_sourced_and_quoted(db, tmp_path):
     texts = {p.stem: p.read_text(encoding="utf-8") for p in (ROOT / "corpus").glob("*.md")}
     for c in claims:  # every quote is exact and sourced
         assert c["text"] in texts[c["document"]] and c["outlet"] and c["url"]
+    for side in ("for", "against"):  # the issue's bar: claims from at least three analysts on each side
+        assert len({c["analyst"] for c in claims if c["side"] == side}) >= 3
+    # contributor E argues for the motion: read without its anaphoric frame ("That illusion vanished
+    # when ..."), the center-stage claim is FOR
+    [e] = [c for c in claims if "decisively back in center stage" in c["text"]]
+    assert e["side"] == "for" and e["analyst"] == "ChinaFile contributor E"
     html = (tmp_path / "debate.html").read_text(encoding="utf-8")
     assert MOTION.replace("'", "&#x27;") in html or MOTION in html
     assert (tmp_path / "debate.md").exists() and (tmp_path / "debate-map.svg").exists()

@@ -5,7 +5,7 @@ Builds N claims from the sentences of a data folder laid out like ../shared/data
 arguments and key points, PERSPECTRUM perspectives, IBM claims), attributed to 50 synthetic
 analysts, embeds them (real model by default; --fake for the deterministic fake embedder),
 then times the vector-side stages argmap runs on a corpus: clustering into issues
-(IssueClusterer), key-phrase labels, and the contention-candidate search. Pair scoring with
+(IssueClusterer at argmap's issue threshold and size cap, as build_issues runs it), key-phrase labels, and the contention-candidate search. Pair scoring with
 the stance model is linear in the number of candidate pairs; its rate is reported by
 scripts/benchmark.py and docs/quality.md.
 
@@ -47,7 +47,7 @@ def main() -> None:
     args = ap.parse_args()
 
     from argmap.analyze import PhraseCounter, contention_links
-    from argmap.cluster import IssueClusterer
+    from argmap.cluster import ISSUE_MAX_SIZE, ISSUE_THRESHOLD, IssueClusterer
     from argmap.models import Claim
 
     pool = sentences(args.data)
@@ -65,7 +65,7 @@ def main() -> None:
     timings = {}
     t = time.perf_counter(); X = emb.encode([claims[i].text for i in ids], progress=sys.stderr.isatty())
     timings["embed"] = time.perf_counter() - t
-    t = time.perf_counter(); cl = IssueClusterer().fit(X, keys=ids); timings["cluster"] = time.perf_counter() - t
+    t = time.perf_counter(); cl = IssueClusterer(threshold=ISSUE_THRESHOLD, max_cluster_size=ISSUE_MAX_SIZE).fit(X, keys=ids); timings["cluster"] = time.perf_counter() - t
     labels = cl.labels_
     t = time.perf_counter()
     counter = PhraseCounter([claims[i].text for i in ids])

@@ -21,7 +21,7 @@ from .corpus import ParsedDocument
 from .models import Claim, Paragraph
 from .readings import reading
 
-EXTRACTOR = "claims-6"  # bump when extraction changes, so unchanged files are re-extracted
+EXTRACTOR = "claims-7"  # bump when extraction changes, so unchanged files are re-extracted
 
 SPEECH_VERBS = {
     "say", "tell", "add", "note", "argue", "warn", "explain", "write", "stress", "insist",

@@ -2,15 +2,16 @@
 
 In an article a claim leans on its neighbours: "But in the end, it is not going to make
 much of a dent in the dynamics." The stance model sees one claim at a time, so it gets
-the claim with two light edits (the stored text and its source span never change):
+the claim with three light edits (the stored text and its source span never change):
 
 * a leading discourse connective is dropped ("But", "And", "Yet", "In the end,", "However,"),
   since it relates the claim to the previous sentence, not to the other claim;
 * a short anaphoric frame gives way to the clause it frames ("That illusion vanished when
   Kim rolled into town for a summit that ..." reads "Kim rolled into town for a summit that ...");
-* a personal pronoun subject of the main clause ("it", "they"; not an impersonal "it is clear that ...", "it pays to ...") is
-  replaced by the subject of the previous sentence of the same speaker when that subject is
-  a noun phrase of a matching number ("Kim's trip to Beijing is not going to ...").
+* a personal pronoun subject of the main clause ("it", "they"; not an impersonal "it is
+  clear that ...", "it pays to ...") is replaced by the subject of the previous sentence of
+  the same speaker when that subject is a noun phrase of a matching number ("Kim's trip to
+  Beijing is not going to ...").
 
 Anything less certain is left alone; the reading is then the claim text itself. Works on
 spaCy spans (``claims.py`` has them), so there is no second parse.
@@ -110,8 +111,9 @@ def reading(span, lead=None) -> str:
         word = subj.lower_
         root = body.root
         heads = [root] + [c for c in root.children if c.dep_ in ("acomp", "attr")]
-        impersonal = any(c.dep_ in ("ccomp", "csubj") for h in heads for c in h.children) or (
-            root.lemma_ != "go" and any(c.dep_ == "xcomp" for c in root.children))
+        impersonal = word == "it" and (  # "it is clear that ...", "it pays to ..."; not "it is going to ..."
+            any(c.dep_ in ("ccomp", "csubj") for h in heads for c in h.children)
+            or (root.lemma_ != "go" and any(c.dep_ == "xcomp" for c in root.children)))
         if word in PRONOUNS_SINGULAR | PRONOUNS_PLURAL and not impersonal:
             ante = _subject(lead)
             if ante is not None and ante.pos_ in ("NOUN", "PROPN"):

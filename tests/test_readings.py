@@ -17,6 +17,7 @@ def parse():
      "But in the end, it is not going to make much of a dent in the dynamics.",
      "Kim’s trip to Beijing is not going to make much of a dent in the dynamics."),
     ("The sanctions hurt the regime.", "They are working.", "The sanctions are working."),
+    ("The sanctions hurt the regime.", "They want to isolate Pyongyang.", "The sanctions want to isolate Pyongyang."),
     # number must match: "it" does not stand for "the sanctions"
     ("The sanctions hurt the regime.", "It is working.", "It is working."),
     # "this" points at a whole statement, not at the subject

@@ -102,6 +102,13 @@ def similarity_matrix(X: np.ndarray, pair_scores=None, pair_weight: float = 0.5)
     return S
 
 
+def _sub_scores(P, idx: np.ndarray):
+    """The pair scores among the items ``idx`` (dense or sparse), or None without scores."""
+    if P is None:
+        return None
+    return P[np.ix_(idx, idx)] if isinstance(P, np.ndarray) else P[idx][:, idx]
+
+
 def _average_linkage(S: np.ndarray, threshold: float) -> np.ndarray:
     n = S.shape[0]
     if n == 1:
@@ -202,9 +209,7 @@ class IssueClusterer:
         labels = np.empty(n, dtype=np.int64)
         nxt = 0
         for idx in blocks:
-            sub = None
-            if P is not None:
-                sub = P[idx][:, idx] if not isinstance(P, np.ndarray) else P[np.ix_(idx, idx)]
+            sub = _sub_scores(P, idx)
             lab = _average_linkage(similarity_matrix(X[idx], sub, self.pair_weight), self.threshold)
             labels[idx] = lab + nxt
             nxt += int(lab.max()) + 1
@@ -221,9 +226,7 @@ class IssueClusterer:
             idx = np.flatnonzero(raw == c)
             if len(idx) <= self.max_cluster_size or t >= 0.999:
                 continue
-            sub = None
-            if P is not None:
-                sub = P[idx][:, idx] if not isinstance(P, np.ndarray) else P[np.ix_(idx, idx)]
+            sub = _sub_scores(P, idx)
             lab = _average_linkage(similarity_matrix(X[idx], sub, self.pair_weight), t)
             lab = self._split(X[idx], sub, lab, t)
             out[idx] = lab + nxt

@@ -311,16 +311,22 @@ def new_graph(name: str, rankdir: str, ranksep: str) -> graphviz.Digraph:
 # --- issue map ---------------------------------------------------------------------------
 
 
+def _drawable_relations(issue: Issue, data: MapData, among) -> list[Relation]:
+    """The issue's relations an issue map can draw between claims in ``among`` (known kind,
+    two different analysts), strongest first."""
+    rels = [r for r in _issue_relations(issue, data.relations)
+            if r.a in among and r.b in among and r.kind in style.EDGE_STYLE
+            and data.claims[r.a].analyst != data.claims[r.b].analyst]
+    return sorted(rels, key=lambda r: (-r.score, _relation_key(r)))
+
+
 def _shown_claims(issue: Issue, known: Sequence[str], data: MapData) -> list[str]:
     """The claims an issue map shows, most central first: past the cap, the claims in the
     strongest relations come first, so that every edge a camp stands for can be followed."""
     if len(known) <= style.MAX_CLAIMS_PER_ISSUE:
         return list(known)
-    ranked = sorted((r for r in _issue_relations(issue, data.relations)
-                     if r.a in data.claims and r.b in data.claims and r.kind in style.EDGE_STYLE),
-                    key=lambda r: (-r.score, _relation_key(r)))
     chosen: dict[str, None] = {}
-    for r in ranked:
+    for r in _drawable_relations(issue, data, set(known)):
         if len(chosen) + (r.a not in chosen) + (r.b not in chosen) <= style.MAX_CLAIMS_PER_ISSUE:
             chosen.update(dict.fromkeys((r.a, r.b)))
     for c in known:
@@ -331,8 +337,9 @@ def _shown_claims(issue: Issue, known: Sequence[str], data: MapData) -> list[str
 
 
 def issue_graph(data: MapData, issue: Issue, palette: Mapping[str, str]) -> graphviz.Digraph:
-    """One issue: its most central claims (those in relations first) coloured by analyst, grouped into camps, with
-    agree/disagree edges between them, a legend and the issue label as title.
+    """One issue: its most central claims (those in relations first) coloured by analyst,
+    grouped into camps, with agree/disagree edges between them, a legend and the issue label
+    as title.
 
     Needs ``data.claims`` (text, analyst), ``data.documents`` (tooltips),
     ``data.relations`` and the corpus-wide ``palette`` from ``analyst_palette``.
@@ -347,12 +354,9 @@ def issue_graph(data: MapData, issue: Issue, palette: Mapping[str, str]) -> grap
     components, unlinked = _components(issue, data.relations, data.claims)
     camps = [camp for comp in components for camp in comp]
 
-    rels = [r for r in _issue_relations(issue, data.relations)
-            if r.a in position and r.b in position and r.kind in style.EDGE_STYLE
-            and data.claims[r.a].analyst != data.claims[r.b].analyst]
-    strongest = sorted(rels, key=lambda r: (-r.score, _relation_key(r)))
+    strongest = _drawable_relations(issue, data, position)
     kept = strongest[: style.MAX_RELATIONS_PER_ISSUE]
-    dropped = len(rels) - len(kept)
+    dropped = len(strongest) - len(kept)
     kept.sort(key=lambda r: (min(position[r.a], position[r.b]),
                              max(position[r.a], position[r.b]), _relation_key(r)))
 

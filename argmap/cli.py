@@ -1,7 +1,7 @@
 """argmap's command line: a thin click layer over the library.
 
 The library raises ArgmapError; the group turns it into one line on stderr and exit 1.
-Options shared by several commands are defined once below and applied as decorators.
+Options shared by several commands are defined once in cli_options.py and applied as decorators.
 """
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .cli_options import (iter_progress, analyst_filter, db_option, document_filter, json_option, method_option,
+                          model_option, open_store)
 from .errors import ArgmapError
 from .output import json_lines, table
-from .services import METHODS
-from .store import DB_ENV, DEFAULT_DB, Store
 
 
 class ArgmapGroup(click.Group):
@@ -25,41 +25,6 @@ class ArgmapGroup(click.Group):
             raise click.ClickException(str(e)) from None
         except KeyboardInterrupt:
             raise click.ClickException("interrupted; the store keeps its last complete state") from None
-
-
-# -- shared options -----------------------------------------------------------
-db_option = click.option(
-    "--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-    help=f"SQLite database file. Default: ${DB_ENV} if set, else ./{DEFAULT_DB}.",
-)
-json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object per line instead of a table.")
-analyst_filter = click.option("--analyst", default=None, metavar="NAME", help="Only claims by this analyst (case-insensitive).")
-document_filter = click.option("--document", default=None, metavar="ID", help="Only claims from this document id (see `argmap documents`).")
-model_option = click.option(
-    "--model", default=None, metavar="NAME_OR_PATH",
-    help="sentence-transformers model for embeddings. Default: the bundled all-MiniLM-L6-v2 (offline).",
-)
-method_option = click.option(
-    "--method", type=click.Choice(METHODS), default="argmap", show_default=True,
-    help="How agreement is told from disagreement: argmap's trained pair model, or plain cosine similarity "
-         "(the baseline; it cannot detect disagreement).",
-)
-
-
-def open_store(db_path: Path | None) -> Store:
-    return Store(db_path)
-
-
-def _iter_progress(label):
-    """Wraps an iterable in a progress bar on a terminal; nothing when stderr is piped."""
-    def wrap(items):
-        items = list(items)
-        if not sys.stderr.isatty() or len(items) < 2:
-            yield from items
-            return
-        with click.progressbar(items, label=label, file=sys.stderr) as bar:
-            yield from bar
-    return wrap
 
 
 @click.group(cls=ArgmapGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -119,18 +84,17 @@ def run_analysis(store, model, method, threshold=None, force=False):
 
     from .analyze import Settings, analyze
     from .embed import load_embedder
-    from .services import model_name, pair_model_name, stance_scorer
+    from .services import model_name, pair_model_name, question_encoder, relation_scorer
 
     settings = Settings(model=model_name(model), method=method, threshold=threshold)
-    def stance(vectors_for):
-        return stance_scorer(method, vectors_for)
-
     t = time.perf_counter()
     interactive = sys.stderr.isatty()
     if interactive:
-        click.echo("Analysing claims (embed, cluster, relate)...", err=True)
-    issues, relations, ran = analyze(store, settings, lambda: load_embedder(model), stance, pair_model_name(method), progress=interactive,
-                                     force=force)
+        click.echo("Analysing claims (embed, find candidate pairs, relate, build issues)...", err=True)
+    issues, relations, ran = analyze(store, settings, lambda: load_embedder(model),
+                                     lambda vectors_for: relation_scorer(method, vectors_for), pair_model_name(method),
+                                     question_factory=question_encoder if method != "cosine" else None,
+                                     progress=interactive, force=force)
     verb = f"analysed in {time.perf_counter() - t:.1f} s" if ran else "unchanged since the last analysis"
     click.echo(f"{len(issues)} issues, {len(store.unclustered_claims())} unclustered claims, "
                f"{sum(r.kind == 'agree' for r in relations)} agree and "
@@ -140,7 +104,7 @@ def run_analysis(store, model, method, threshold=None, force=False):
 def ingest_paths(paths, store):
     from .ingest import ingest as run
 
-    return run(paths, store, progress=_iter_progress("Reading"))
+    return run(paths, store, progress=iter_progress("Reading"))
 
 
 @cli.command()
@@ -191,12 +155,12 @@ def claims(analyst, document, db_path, as_json):
               ["id", "analyst", "document", "para", "text"], wrap="text")
 
 
-from .cli_analysis import issues_command, map_command, search_command  # noqa: E402
+from .cli_analysis import issues_command, map_command, relate_command, search_command  # noqa: E402
 from .cli_eval import eval_command  # noqa: E402
 from .cli_views import compare_command, debate_command, export_command, matrix_command  # noqa: E402
 
-for _command in (issues_command, map_command, search_command, compare_command, matrix_command, debate_command,
-                 export_command, eval_command):
+for _command in (issues_command, map_command, search_command, relate_command, compare_command, matrix_command,
+                 debate_command, export_command, eval_command):
     cli.add_command(_command)
 
 

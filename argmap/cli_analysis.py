@@ -1,14 +1,19 @@
-"""CLI commands over the analysis: issues, map, search. Registered in argmap/cli.py."""
+"""CLI commands over the analysis: issues, map, search, relate. Registered in argmap/cli.py."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
 
-from .cli import analyst_filter, db_option, document_filter, json_option, model_option, open_store
+from .cli_options import analyst_filter, db_option, document_filter, json_option, model_option, open_store
 from .errors import ArgmapError
 from .output import json_lines, table
 from .services import model_name
+
+
+def _names(names, shown: int = 3) -> str:
+    """Up to ``shown`` names, then "+N"."""
+    return "; ".join(names[:shown]) + (f" +{len(names) - shown}" if len(names) > shown else "")
 
 
 def _require_analysis(store):
@@ -20,7 +25,9 @@ def _require_analysis(store):
 @db_option
 @json_option
 def issues_command(db_path, as_json):
-    """List issues: label, claims (most central first) and agree/disagree relations.
+    """List issues: each a question with sides. Its label is the pivot claim (the one the
+    others most agree or disagree with); BACKS lists the analysts on the pivot's side, DISPUTES
+    those against it.
 
     Claims that fit no issue are listed last as "unclustered"; none are dropped.
     """
@@ -34,21 +41,30 @@ def issues_command(db_path, as_json):
     for r in relations:
         by_issue.setdefault(r.issue, []).append(r)
     if as_json:
-        json_lines({"id": i.id, "label": i.label, "keyphrases": list(i.keyphrases), "central_claim": i.central_claim,
+        json_lines({"id": i.id, "label": i.label, "pivot": i.pivot, "backing": list(i.backing),
+                    "disputing": list(i.disputing), "keyphrases": list(i.keyphrases), "central_claim": i.central_claim,
                     "claim_ids": list(i.claim_ids),
                     "relations": [{"a": r.a, "b": r.b, "kind": r.kind, "score": r.score} for r in by_issue.get(i.id, [])]}
                    for i in issues)
-        json_lines([{"id": "unclustered", "label": "", "claim_ids": unclustered, "relations": []}])
+        json_lines([{"id": "unclustered", "label": "", "claim_ids": unclustered,
+                     "relations": [{"a": r.a, "b": r.b, "kind": r.kind, "score": r.score}
+                                   for r in by_issue.get("", [])]}])
         return
+    from .render import issue_sides
+
     rows = []
     for i in issues:
         rs = by_issue.get(i.id, [])
-        analysts = sorted({claims[c].analyst for c in i.claim_ids})
-        rows.append((i.id, len(i.claim_ids), len(analysts), sum(r.kind == "agree" for r in rs),
-                     sum(r.kind == "disagree" for r in rs), f"{i.label} — “{claims[i.central_claim].text}”"))
-    table(rows, ["issue", "claims", "analysts", "agree", "disagree", "label — most central claim"],
-          wrap="label — most central claim")
-    click.echo(f"\n{len(unclustered)} unclustered claims (fit no issue); `argmap issues --json` lists them.")
+        backs, disputes, rest = issue_sides(i, claims)
+        sided = bool(i.disputing) or len(i.backing) > 1
+        rows.append((i.id, len(i.claim_ids), _names(backs) if sided else "-", _names(disputes) or "-",
+                     f"{sum(r.kind == 'agree' for r in rs)}/{sum(r.kind == 'disagree' for r in rs)}", i.label))
+    table(rows, ["issue", "claims", "backs the pivot", "disputes it", "agree/disagree", "question (the pivot claim)"],
+          wrap="question (the pivot claim)")
+    across = by_issue.get("", [])
+    click.echo(f"\n{len(unclustered)} unclustered claims (fit no issue); "
+               f"{len(across)} relation{'s' if len(across) != 1 else ''} link claims of different issues; "
+               "`argmap issues --json` lists them.")
 
 
 @click.command("map")
@@ -88,14 +104,15 @@ def map_data(store):
 @analyst_filter
 @document_filter
 @click.option("--issue", default=None, metavar="ID", help="Only claims in this issue (see `argmap issues`).")
-@click.option("--counter", is_flag=True, help="Find stored claims that DISAGREE with the query (uses the pair model).")
+@click.option("--counter", is_flag=True,
+              help="Find stored claims that DISAGREE with the query (argmap's stance model; score = P(disagree)).")
 @model_option
 @db_option
 @json_option
 def search_command(query, k, analyst, document, issue, counter, model, db_path, as_json):
     """Rank stored claims by similarity to QUERY (only the query is embedded)."""
     from .search import counter_search, search
-    from .services import query_embedder, stance_scorer
+    from .services import query_embedder, question_encoder, stance_model
 
     if not query.strip():
         raise ArgmapError("the query is empty")
@@ -104,7 +121,9 @@ def search_command(query, k, analyst, document, issue, counter, model, db_path, 
     qv = query_embedder(model).encode([query])[0]
     filters = dict(analyst=analyst, document=document, issue=issue)
     if counter:
-        hits = counter_search(store, query, qv, name, stance_scorer("argmap"), k=k, **filters)
+        encoder = question_encoder()
+        hits = counter_search(store, query, qv, name, stance_model(), k=k,
+                              question=(encoder.name, encoder.encode([query])[0]), **filters)
     else:
         hits = search(store, qv, name, k=k, **filters)
     if as_json:
@@ -114,3 +133,52 @@ def search_command(query, k, analyst, document, issue, counter, model, db_path, 
     else:
         table([(f"{h.score:.3f}", h.analyst, h.issue or "-", h.text) for h in hits],
               ["score", "analyst", "issue", "text"], wrap="text")
+
+
+@click.command("relate")
+@click.argument("texts", nargs=-1, metavar='["A" "B"]')
+@click.option("--file", "pairs_file", type=click.Path(dir_okay=False, allow_dash=True), default=None,
+              help='Score many pairs: a JSON-lines file (or - for stdin), one {"a": ..., "b": ...} per line; '
+                   "prints one JSON object per pair, with any other fields of the line kept.")
+@json_option
+def relate_command(texts, pairs_file, as_json):
+    """Does A agree with B, disagree with it, or neither? Prints the answer with its probability.
+
+    \b
+    argmap relate "China is back at center stage" "Kim's trip will not make a dent"
+    argmap relate --file pairs.jsonl > scored.jsonl
+
+    Uses argmap's stance model (three-way, calibrated probabilities), read both ways and
+    averaged as in `argmap ingest`; agree / disagree need the model's thresholds (chosen on
+    dev data), else the answer is "neither".
+    """
+    from .relations import read_pairs, verdict
+    from .services import stance_model
+
+    if pairs_file is None and len(texts) != 2:
+        raise click.UsageError('give two texts in quotes, "A" "B", or --file PAIRS.jsonl')
+    if pairs_file is not None and texts:
+        raise click.UsageError("give either two texts or --file, not both")
+    if pairs_file is None:
+        if not all(t.strip() for t in texts):
+            raise ArgmapError("both texts must be non-empty")
+        pairs = [{"a": texts[0], "b": texts[1]}]
+    else:
+        try:
+            raw = click.open_file(pairs_file, encoding="utf-8").read()
+        except (OSError, UnicodeDecodeError) as e:
+            raise ArgmapError(f"{pairs_file}: cannot read ({getattr(e, 'strerror', None) or e})") from None
+        pairs = read_pairs(pairs_file, raw)
+    model = stance_model()
+    import sys
+
+    probs = model.relate([p["a"] for p in pairs], [p["b"] for p in pairs],
+                         progress=sys.stderr.isatty() and len(pairs) > 64)
+    rows = [{**p, **verdict(pr, model.agree_threshold, model.disagree_threshold)} for p, pr in zip(pairs, probs)]
+    if as_json or pairs_file is not None:
+        json_lines(rows)
+        return
+    r = rows[0]
+    click.echo(f"{r['relation']} ({r['probability']:.2f})")
+    click.echo(f"  agree {r['p_agree']:.2f} · disagree {r['p_disagree']:.2f} · neither {r['p_neither']:.2f}  "
+               f"(thresholds: agree {model.agree_threshold:.2f}, disagree {model.disagree_threshold:.2f})")

@@ -12,7 +12,11 @@ import click
 
 from .errors import ArgmapError
 
-METRIC_ORDER = ("map_strict", "map_relaxed", "ari", "v_measure", "accuracy", "f1", "ndcg@10", "mrr")
+METRIC_ORDER = ("map_strict", "map_relaxed", "ari", "v_measure", "accuracy", "f1", "ndcg@10", "mrr",
+                "accuracy_3way", "contradiction_vs_entailment", "ece", "neither_share", "candidates_per_claim", "disagree_found",
+                "disagree_precision", "disagree_precision_judged", "disagree_unjudged_share", "agree_found",
+                "agree_precision", "agree_precision_judged", "agree_unjudged_share", "claims_with_clash_found",
+                "perspectives_in_right_clash")
 
 
 def _table(results, methods) -> str:
@@ -50,10 +54,17 @@ def _table(results, methods) -> str:
 @click.option("--quick", is_flag=True,
               help="Score only a small slice of each set (setup check in about a minute; numbers not comparable).")
 @click.option("--model", "model_path", default=None, type=click.Path(file_okay=False),
-              help="Pair-model directory to use instead of the bundled one.")
+              help="Stance-model directory to use instead of the bundled one (argmap/resources/stance).")
 def eval_command(data_dir, split, methods, as_json, quick, model_path):
-    """Score argmap's matching, clustering, stance and search on labelled data in DATA_DIR
-    (laid out like the shared data folder: argkp/, perspectrum/, ibm_claim_stance/)."""
+    """Score argmap's matching, clustering, stance, search and clash finding on labelled data in
+    DATA_DIR (laid out like the shared data folder: argkp/, perspectrum/, ibm_claim_stance/, nli/).
+
+    \b
+    NLI rows: the stance model's three classes on argmap's held-out part of nli/ (never used
+    for training or choosing). Clash rows: the whole relation pipeline (candidate pairs,
+    stance model, thresholds) on the split's PERSPECTRUM perspectives pooled, each its own
+    analyst: how many disagreements it finds, how many are right, and for how many claims it
+    finds a right clash between the two sides."""
     methods = tuple(methods) or ("argmap", "cosine")
     methods = tuple(m for m in ("argmap", "cosine") if m in methods)
     t0 = time.time()

@@ -2,7 +2,7 @@
 
 The work is done by pure functions in compare.py, matrix.py, debate.py, export.py and
 handout.py. The lead registers these with ``cli.add_command(...)``. Tests replace
-``load_embedder`` and ``load_stance`` below with fakes.
+``load_embedder``, ``load_question_encoder`` and ``load_stance`` below with fakes.
 """
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ from pathlib import Path
 import click
 import numpy as np
 
-from .cli import db_option, json_option, open_store
+from .cli_options import db_option, json_option, open_store
 from .errors import ArgmapError
+from .debate import MIN_RELEVANCE
 from .matrix import RULE as MATRIX_RULE
 from .output import json_lines, table
 
@@ -33,11 +34,20 @@ def load_embedder(name: str | None = None):
     return query_embedder(name)
 
 
-def load_stance():
-    """Return stance(texts, motions) -> array in [-1, 1], from argmap's trained pair model."""
-    from .services import stance_scorer
+def load_question_encoder():
+    """The encoder for the motion's relevance: argmap's question encoder ("same question, either
+    side"), whose vectors ingest has already stored for every claim."""
+    from .services import question_encoder
 
-    return stance_scorer("argmap")
+    return question_encoder()
+
+
+def load_stance():
+    """Return stance(texts, motions) -> array in [-1, 1]: P(agree) - P(disagree) of each claim
+    read toward the motion (claim first, as the model was trained on perspective -> claim)."""
+    from .services import stance_model
+
+    return stance_model().stance
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -67,6 +77,14 @@ def _two_columns(left: list[str], right: list[str], heads: tuple[str, str]) -> N
         a = wl[k] if k < len(wl) else ""
         b = wr[k] if k < len(wr) else ""
         click.echo(f"  {a:<{col - 2}} | {b}".rstrip())
+
+
+def _echo_link(relation, a_claim, b_claim) -> None:
+    """One relation between A's and B's claims, both quoted (shortened)."""
+    from .debate import shorten
+
+    click.echo(f"  {relation.kind.upper()} ({relation.score:.2f}): \u201c{shorten(a_claim.text, 90)}\u201d "
+               f"\u2194 \u201c{shorten(b_claim.text, 90)}\u201d")
 
 
 def _echo_written(paths) -> None:
@@ -107,7 +125,8 @@ def compare_command(a, b, map_path, out_dir, fmt, no_map, db_path, as_json):
     them speaks on. A map with A's claims on the left and B's on the right is saved
     into maps/ (see --map, --out, --no-map).
     """
-    from .compare import compare, comparison_graph, resolve_side, write_map
+    from .compare import compare, comparison_graph, resolve_side
+    from .render import write_map
     from .debate import slug
 
     store = open_store(db_path)
@@ -133,8 +152,14 @@ def compare_command(a, b, map_path, out_dir, fmt, no_map, db_path, as_json):
                     continue
                 _two_columns([c.text for c in ic.a_claims], [c.text for c in ic.b_claims],
                              (side_a.label, side_b.label))
+                by_id = {c.id: c for c in ic.a_claims + ic.b_claims}
                 for r in ic.relations[:6]:
-                    click.echo(f"  link: {r.kind} ({r.score:.2f})")
+                    ca, cb = (by_id[r.a], by_id[r.b]) if by_id[r.a] in ic.a_claims else (by_id[r.b], by_id[r.a])
+                    _echo_link(r, ca, cb)
+        if cmp.across:
+            click.echo(f"\n== Links across issues ({len(cmp.across)}) ==")
+            for r, ca, cb in cmp.across:
+                _echo_link(r, ca, cb)
     if not no_map:
         documents = {d.id: d for d in store.documents()}
         path = map_path or out_dir / f"compare-{slug(side_a.name, 30)}--{slug(side_b.name, 30)}.{fmt}"
@@ -221,15 +246,17 @@ def _claim_vectors(store, claims, embedder) -> np.ndarray:
 @click.argument("motion")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for the pack. Default: maps/debate-<motion words>/.")
-@click.option("--min-relevance", type=click.FloatRange(-1, 1), default=0.35, show_default=True,
-              help="How closely a claim must match the motion's meaning to be used (0 to 1). Lower it to get more claims.")
+@click.option("--min-relevance", type=click.FloatRange(-1, 1), default=MIN_RELEVANCE, show_default=True,
+              help="How closely a claim must address the motion's question to be used (0 to 1; chosen on dev data "
+                   "for the question encoder). Lower it to get more claims.")
 @click.option("--min-stance", type=click.FloatRange(0, 1), default=0.15, show_default=True,
               help="How clearly a claim must argue for or against the motion (0 to 1). Lower it to get more claims.")
 @click.option("--per-side", type=click.IntRange(1, 50), default=10, show_default=True,
               help="The most claims to list for each side.")
 @click.option("--no-pdf", is_flag=True, help="Do not make the PDF (only Markdown and the HTML handout).")
 @click.option("--model", default=None, metavar="NAME",
-              help="Embedding model for relevance (default: the one the corpus was ingested with).")
+              help="Judge relevance by plain similarity under this sentence-transformers model instead of "
+                   "argmap's question encoder (then set --min-relevance for that model; 0.35 suits MiniLM).")
 @db_option
 @json_option
 def debate_command(motion, out_dir, min_relevance, min_stance, per_side, no_pdf, model, db_path, as_json):
@@ -246,15 +273,15 @@ def debate_command(motion, out_dir, min_relevance, min_stance, per_side, no_pdf,
     debate.pdf when a PDF maker is installed, and debate-map.svg into the --out folder.
     If nothing in the corpus bears on the motion it says so and makes no pack.
     """
-    from .compare import write_map
     from .debate import debate_graph, prepare_debate, slug
+    from .render import write_map
     from .handout import write_pack
 
     store = open_store(db_path)
     claims = store.claims()
     if not claims:
         raise ArgmapError(f"{store.path} has no claims yet: run `argmap ingest` first")
-    embedder = load_embedder(model or store.meta("embed_model") or store.meta("model"))
+    embedder = load_embedder(model) if model else load_question_encoder()
     vectors = _claim_vectors(store, claims, embedder)
     motion_vec = np.asarray(embedder.encode([motion]), dtype=np.float32)[0]
     documents = {d.id: d for d in store.documents()}

@@ -12,7 +12,8 @@ the stored relations that link one side's claim to the other side's claim in tha
 * ``unlinked``  both speak, but no stored relation links their claims
 
 An issue where only one side has claims is ``a_only`` or ``b_only``: what that side says
-and the other does not address.
+and the other does not address. Relations between A's and B's claims that lie in different
+issues (or in none) are listed apart, as links across issues (``Comparison.across``).
 """
 from __future__ import annotations
 
@@ -74,6 +75,8 @@ class Comparison:
     b: Side
     issues: tuple[IssueComparison, ...] = ()  # shared first (disagree, mixed, agree, unlinked), then alone
     counts: Mapping[str, int] = field(default_factory=dict)
+    # A-B relations whose claims are in different issues (or none): (relation, A's claim, B's claim)
+    across: tuple[tuple[Relation, Claim, Claim], ...] = ()
 
     def of_kind(self, *kinds: str) -> list[IssueComparison]:
         return [i for i in self.issues if i.kind in kinds]
@@ -86,14 +89,21 @@ class Comparison:
             parts.append(f"mixed on {c['mixed']}")
         if c.get("unlinked"):
             parts.append(f"no direct link on {c['unlinked']}")
+        across = ""
+        if self.across:
+            rels = [r for r, _, _ in self.across]
+            kinds = [k for k in ("disagree", "agree") if any(r.kind == k for r in rels)]
+            across = (f" Across issues: {_n(len(rels), 'link')} "
+                      f"({', '.join(f'{sum(r.kind == k for r in rels)} {k}' for k in kinds)}).")
         return (f"{self.a.label} and {self.b.label}: {_n(shared, 'shared issue')} — {', '.join(parts)}; "
                 f"{self.a.label} alone on {_n(c.get('a_only', 0), 'issue')}, "
-                f"{self.b.label} alone on {_n(c.get('b_only', 0), 'issue')}.")
+                f"{self.b.label} alone on {_n(c.get('b_only', 0), 'issue')}.{across}")
 
     def to_dict(self) -> dict:
         return {"type": "summary", "a": self.a.name, "a_kind": self.a.kind, "b": self.b.name,
                 "b_kind": self.b.kind, "summary": self.summary(),
-                **{k: self.counts.get(k, 0) for k in SHARED_KINDS + ALONE_KINDS}}
+                **{k: self.counts.get(k, 0) for k in SHARED_KINDS + ALONE_KINDS},
+                "across_issues": [r.to_dict() for r, _, _ in self.across]}
 
 
 def _n(k: int, word: str) -> str:
@@ -141,7 +151,13 @@ def compare(a: Side, b: Side, claims: Sequence[Claim], issues: Sequence[Issue],
     counts = {k: 0 for k in SHARED_KINDS + ALONE_KINDS}
     for _, ic in rows:
         counts[ic.kind] += 1
-    return Comparison(a, b, tuple(ic for _, ic in rows), counts)
+    issue_of = {cid: issue.id for issue in issues for cid in issue.claim_ids}
+    across = sorted(((r, by_id[r.a], by_id[r.b]) if r.a in a_ids else (r, by_id[r.b], by_id[r.a])
+                     for r in relations
+                     if ((r.a in a_ids and r.b in b_ids) or (r.a in b_ids and r.b in a_ids))
+                     and (issue_of.get(r.a) is None or issue_of.get(r.a) != issue_of.get(r.b))),
+                    key=lambda t: (t[0].kind != "disagree", -t[0].score, t[0].a, t[0].b))
+    return Comparison(a, b, tuple(ic for _, ic in rows), counts, tuple(across))
 
 
 # --- map -----------------------------------------------------------------------------------
@@ -160,15 +176,22 @@ def comparison_graph(cmp: Comparison, documents: Mapping[str, Document], palette
     left: list[Claim] = []
     right: list[Claim] = []
     rels: list[Relation] = []
+    for r, ca, cb in cmp.across:  # links across issues first: they are found clashes too
+        if ca.id not in {c.id for c in left} and len(left) < cap:
+            left.append(ca)
+        if cb.id not in {c.id for c in right} and len(right) < cap:
+            right.append(cb)
+        rels.append(r)
     for ic in shared:
         linked = {x for r in ic.relations for x in (r.a, r.b)}
         for side, mine in ((left, ic.a_claims), (right, ic.b_claims)):
+            have = {c.id for c in side}
             ordered = [c for c in mine if c.id in linked] + [c for c in mine if c.id not in linked][:1]
-            side.extend(c for c in ordered if len(side) < cap)
+            side.extend(c for c in ordered if len(side) < cap and c.id not in have)
         rels.extend(ic.relations)
     for ic in cmp.of_kind(*ALONE_KINDS):  # then what each says alone: the issue's most central claim
         side, mine = (left, ic.a_claims) if ic.kind == "a_only" else (right, ic.b_claims)
-        if len(side) < cap:
+        if len(side) < cap and mine[0].id not in {c.id for c in side}:
             side.append(mine[0])
     shown = {c.id for c in left + right}
     rels = [r for r in rels if r.a in shown and r.b in shown]
@@ -194,9 +217,10 @@ def comparison_graph(cmp: Comparison, documents: Mapping[str, Document], palette
                 same.attr(rank="same")
                 for c in items:
                     text = render.wrap(render.truncate(c.text, style.CLAIM_MAX_CHARS), style.CLAIM_WRAP)
-                    tag = getattr(style, "COMPARE_ISSUE_TAG", "[{issue_id}]").format(issue_id=issue_of[c.id].id)
+                    issue = issue_of.get(c.id)
+                    tag = getattr(style, "COMPARE_ISSUE_TAG", "[{issue_id}]").format(issue_id=issue.id) if issue else ""
                     label = render.plain_label(text) + render.plain_label(
-                        [f"{style.ANALYST_PREFIX}{c.analyst}  {tag}"], "\\r")
+                        [f"{style.ANALYST_PREFIX}{c.analyst}  {tag}".rstrip()], "\\r")
                     same.node(node[c.id], label=label, fillcolor=render.fill(palette, c.analyst),
                               style=f"{style.CLAIM_STYLE},{render.analyst_border(palette, c.analyst)}",
                               tooltip=render.tooltip(c, documents))
@@ -209,21 +233,3 @@ def comparison_graph(cmp: Comparison, documents: Mapping[str, Document], palette
         attrs.update(label=score, fontcolor=attrs["color"], tooltip=render.esc(f"{r.kind} {score}"))
         g.edge(node[tail], node[head], **attrs)
     return g
-
-
-def write_map(graph, path, fmt: str | None = None):
-    """Render a graph to ``path`` (format from its suffix: svg, png, pdf or dot)."""
-    from pathlib import Path
-
-    from . import render
-
-    path = Path(path)
-    fmt = fmt or path.suffix.lstrip(".").lower() or "svg"
-    if fmt not in render.FORMATS:
-        raise ArgmapError(f"{path}: unknown map format {fmt!r}: use one of {', '.join(render.FORMATS)}")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        render.write_atomic(path, render.export(graph, fmt))
-    except OSError as e:
-        raise ArgmapError(f"{path}: cannot write the map ({e.strerror or e})") from None
-    return path

@@ -189,6 +189,62 @@ def load_claim_stance(data_dir, split: str = "dev") -> ClaimStance:
     return ClaimStance(split, [topics[k] for k in sorted(topics)])
 
 
+NLI_FILES = ("mnli/dev_matched.jsonl.gz", "mnli/dev_mismatched.jsonl.gz", "snli/dev.jsonl.gz",
+             "sick/train.jsonl.gz", "sick/trial.jsonl.gz")
+NLI_LABELS = ("entailment", "neutral", "contradiction")
+NLI_PARTS = ("train", "dev", "test")
+
+
+@dataclass
+class NLIPairs:
+    part: str
+    premise: list[str]
+    hypothesis: list[str]
+    label: list[str]  # entailment | neutral | contradiction
+    source: list[str]  # mnli | snli | sick
+
+
+def nli_part(premise: str) -> str:
+    """Our own split of the NLI data (none of it has a train split here): by a hash of the
+    premise, so every hypothesis of one premise lands in the same part. 10% "test" (held out,
+    reported only), 10% "dev" (choosing and calibrating), 80% "train"."""
+    import hashlib
+
+    bucket = int(hashlib.sha256(premise.strip().encode("utf-8")).hexdigest()[:8], 16) % 10
+    return "test" if bucket == 0 else "dev" if bucket == 1 else "train"
+
+
+def load_nli(data_dir, part: str = "test") -> NLIPairs:
+    """MultiNLI dev (matched + mismatched), SNLI dev and SICK (train + trial) from
+    ``data_dir/nli``, the rows of one part of :func:`nli_part`, in file order."""
+    import gzip
+
+    if part not in NLI_PARTS:
+        raise ValueError(f"unknown NLI part {part!r}: use one of {', '.join(NLI_PARTS)}")
+    out = NLIPairs(part, [], [], [], [])
+    base = Path(data_dir) / "nli"
+    for name in NLI_FILES:
+        path = base / name
+        if not path.is_file():
+            raise InputError(path, "file not found")
+        try:
+            with gzip.open(path, "rt", encoding="utf-8") as f:
+                for n, line in enumerate(f, start=1):
+                    if not line.strip():
+                        continue
+                    row = json.loads(line)
+                    p, h, lab = row["premise"], row["hypothesis"], row["label"]
+                    if lab not in NLI_LABELS or not p.strip() or not h.strip() or nli_part(p) != part:
+                        continue
+                    out.premise.append(p)
+                    out.hypothesis.append(h)
+                    out.label.append(lab)
+                    out.source.append(name.split("/")[0])
+        except (OSError, EOFError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as e:
+            raise InputError(path, f"cannot read NLI pairs (line {n}): {e!r}") from e
+    return out
+
+
 # ------------------------------------------------------------------ pair sets
 
 
@@ -360,6 +416,98 @@ def median_threshold_predictions(scores) -> np.ndarray:
     return np.where(s > np.median(s), 1, -1)
 
 
+def nli_scores(labels: list[str], probs: np.ndarray, bins: int = 10) -> dict[str, float]:
+    """Three-way accuracy (argmax of P(neither), P(agree), P(disagree) against neutral /
+    entailment / contradiction), contradiction-vs-entailment accuracy (on the pairs labelled
+    one of the two: P(disagree) > P(agree)), and the expected calibration error of the
+    three-way prediction (``bins`` equal-width confidence bins)."""
+    to = {"neutral": 0, "entailment": 1, "contradiction": 2}
+    y = np.array([to[x] for x in labels])
+    probs = np.asarray(probs, dtype=float).reshape(-1, 3)
+    pred = probs.argmax(axis=1)
+    ce = y != 0
+    conf = probs.max(axis=1)
+    ece = 0.0
+    for k in range(bins):
+        m = (conf > k / bins) & (conf <= (k + 1) / bins)
+        if m.any():
+            ece += m.mean() * abs(float((pred[m] == y[m]).mean()) - float(conf[m].mean()))
+    return {"accuracy_3way": float((pred == y).mean()) if len(y) else 0.0,
+            "contradiction_vs_entailment": float(((probs[ce, 2] > probs[ce, 1]) == (y[ce] == 2)).mean())
+            if ce.any() else 0.0,
+            "ece": float(ece)}
+
+
+def unrelated_pairs(nli: "NLIPairs", n: int = 500, seed: int = 0) -> tuple[list[str], list[str]]:
+    """``n`` seeded pairs of two different premises of one NLI part: sentences on unrelated
+    subjects, which a stance model should read as "neither" (SNLI's convention calls two
+    unrelated captions a contradiction; ordinary readers do not)."""
+    premises = sorted(set(nli.premise))
+    if len(premises) < 2:
+        return [], []
+    rng = random.Random(seed)
+    picked = [rng.sample(premises, 2) for _ in range(n)]
+    return [a for a, _ in picked], [b for _, b in picked]
+
+
+def neither_share(probs: np.ndarray) -> float:
+    """The share of pairs whose most probable class is "neither" (column 0)."""
+    probs = np.asarray(probs, dtype=float).reshape(-1, 3)
+    return float((probs.argmax(axis=1) == 0).mean()) if len(probs) else 0.0
+
+
+def perspective_pool(ds: Perspectrum) -> tuple[list[int], dict[int, set[tuple[int, int]]]]:
+    """Every perspective of the split once (sorted pid), with its (claim, stance) memberships."""
+    member: dict[int, set[tuple[int, int]]] = defaultdict(set)
+    for c in ds.claims:
+        for cl in c["clusters"]:
+            for pid in cl["pids"]:
+                member[pid].add((c["id"], cl["stance"]))
+    return sorted(member), dict(member)
+
+
+def clash_scores(pids: list[int], member: dict[int, set[tuple[int, int]]],
+                 relations: list[tuple[int, int, str]]) -> dict[str, float]:
+    """End-to-end clash finding on a pooled PERSPECTRUM split, each perspective its own analyst.
+
+    A found disagreement is right when the two perspectives answer one claim from opposite
+    sides; an agreement is right when they take one side of one claim. Pairs across two claims
+    have no gold relation: ``*_precision`` counts them as wrong (although some do clash),
+    ``*_precision_judged`` leaves them out (only pairs answering one claim, where the gold says
+    agree or disagree), and ``*_unjudged_share`` is their share of what was found. Recall: the
+    share of claims with perspectives on both sides for which at least one right disagreement
+    was found, and the share of perspectives with an opposite-side perspective that are in a
+    right disagreement."""
+    def same(x, y, sign):
+        return any((c, s * sign) in member[y] for c, s in member[x])
+
+    def judged(pairs, sign):
+        right = sum(same(x, y, sign) for x, y in pairs)
+        wrong = sum(same(x, y, -sign) for x, y in pairs)
+        return (right / (right + wrong) if right + wrong else 0.0,
+                1 - (right + wrong) / len(pairs) if pairs else 0.0)
+
+    dis = [(x, y) for x, y, k in relations if k == "disagree"]
+    agr = [(x, y) for x, y, k in relations if k == "agree"]
+    right_dis = [(x, y) for x, y in dis if same(x, y, -1)]
+    sides: dict[int, set[int]] = defaultdict(set)
+    for pid in pids:
+        for c, s in member[pid]:
+            sides[c].add(s)
+    both = {c for c, ss in sides.items() if len(ss) == 2}
+    hit_claims = {c for x, y in right_dis for c, s in member[x] if (c, -s) in member[y]}
+    has_opp = {pid for pid in pids if any(c in both for c, _ in member[pid])}
+    hit_pids = {p for pair in right_dis for p in pair} & has_opp
+    (dis_judged, dis_unjudged), (agr_judged, agr_unjudged) = judged(dis, -1), judged(agr, 1)
+    return {"disagree_found": float(len(dis)), "disagree_precision": len(right_dis) / len(dis) if dis else 0.0,
+            "disagree_precision_judged": dis_judged, "disagree_unjudged_share": dis_unjudged,
+            "agree_found": float(len(agr)),
+            "agree_precision": sum(same(x, y, 1) for x, y in agr) / len(agr) if agr else 0.0,
+            "agree_precision_judged": agr_judged, "agree_unjudged_share": agr_unjudged,
+            "claims_with_clash_found": len(hit_claims & both) / len(both) if both else 0.0,
+            "perspectives_in_right_clash": len(hit_pids) / len(has_opp) if has_opp else 0.0}
+
+
 @dataclass
 class Result:
     dataset: str
@@ -407,11 +555,15 @@ def _sparse_scores(n: int, pairs, scores):
 
 def run_evaluation(data_dir, split: str = "dev", methods=METHODS, embedder=None, pair_model=None,
                    quick: bool = False, log=None, cluster_params: dict | None = None,
-                   pair_model_path: str | None = None) -> list[Result]:
-    """Score every method on the three sets; returns the Result rows in a fixed order.
+                   pair_model_path: str | None = None, question_encoder=None) -> list[Result]:
+    """Score every method on the four sets; returns the Result rows in a fixed order.
 
+    ``pair_model`` is argmap's stance model (argmap.stance.StanceModel, loaded from
+    ``pair_model_path`` or the shipped one when None); ``question_encoder`` the encoder that
+    finds candidate pairs for the clash rows (argmap.question.QuestionEncoder when None).
+    The NLI rows are on our held-out part (``nli_part`` "test"), whatever ``split`` is.
     ``quick`` keeps a small slice of each set (first ArgKP topic, 25 PERSPECTRUM claims,
-    2 IBM topics) to check a setup in a minute; its numbers are not comparable.
+    2 IBM topics, 300 NLI pairs) to check a setup in a minute; its numbers are not comparable.
     """
     from .cluster import DEFAULT_REFINED_PAIR_WEIGHT, DEFAULT_REFINED_THRESHOLD, DEFAULT_THRESHOLD, IssueClusterer
 
@@ -429,11 +581,16 @@ def run_evaluation(data_dir, split: str = "dev", methods=METHODS, embedder=None,
     log(f"data: ArgKP {split} {len(argkp.arguments)} arguments, PERSPECTRUM {split} {len(persp.claims)} claims "
         f"(pool {len(persp.perspectives)}), IBM {split} {sum(len(t['claims']) for t in ibm.topics)} claims")
 
+    nli = load_nli(data_dir, "test") if (Path(data_dir) / "nli").is_dir() else None
+    if nli is None:
+        log(f"no {Path(data_dir) / 'nli'} folder: the NLI rows are skipped")
+    elif quick:
+        nli = NLIPairs(nli.part, nli.premise[:300], nli.hypothesis[:300], nli.label[:300], nli.source[:300])
     if "argmap" in methods and pair_model is None:
-        from .pairmodel import PairModel
+        from .stance import StanceModel
 
-        log("loading the pair model")
-        pair_model = PairModel.load(pair_model_path)
+        log("loading the stance model")
+        pair_model = StanceModel.load(pair_model_path)
 
     # -- one embedding pass over every text
     if embedder is None:
@@ -476,7 +633,9 @@ def run_evaluation(data_dir, split: str = "dev", methods=METHODS, embedder=None,
     pb = [argkp.key_points[k]["text"] for _, k in pairs]
     for m in methods:
         log(f"ArgKP matching ({m}, {len(pairs)} pairs)")
-        s = pair_model.match(pa, pb) if m == "argmap" else cos(pa, pb)
+        # argmap: plain cosine + w * P(agree), w from the model's config (chosen on ArgKP train)
+        s = cos(pa, pb) + float(getattr(pair_model, "match_agree_weight", 1000.0)) * pair_model.match(pa, pb) \
+            if m == "argmap" else cos(pa, pb)
         add("argkp", "matching", m, track1_map({p: float(x) for p, x in zip(pairs, s)}, argkp))
 
     # -- clustering
@@ -538,24 +697,43 @@ def run_evaluation(data_dir, split: str = "dev", methods=METHODS, embedder=None,
     relevant = [{p for cl in c["clusters"] for p in cl["pids"]} for c in persp.claims]
     S = Q @ P.T
     base_rank = [[pids[j] for j in np.argsort(-S[i], kind="stable")] for i in range(len(Q))]
-    rerank_k = int(getattr(pair_model, "config", {}).get("search_rerank_k", 0)) if pair_model else 0
-    w = float(getattr(pair_model, "config", {}).get("search_rerank_weight", 0.0)) if pair_model else 0.0
-    for m in methods:
+    for m in methods:  # argmap's search ranks by the same sentence vectors: both rows are plain cosine
         log(f"search ({m}, {len(Q)} queries over {len(P)} perspectives)")
         rankings = base_rank
-        if m == "argmap" and rerank_k and w:
-            rankings = []
-            qa, qb, spans = [], [], []
-            for i, c in enumerate(persp.claims):
-                top = base_rank[i][:rerank_k]
-                spans.append(top)
-                qa += [persp.perspectives[p] for p in top]
-                qb += [c["text"]] * len(top)
-            ms = pair_model.match(qa, qb)
-            off = 0
-            for i, top in enumerate(spans):
-                s_ = np.array([S[i, pids.index(p)] for p in top]) + w * ms[off:off + len(top)]
-                off += len(top)
-                rankings.append([top[j] for j in np.argsort(-s_, kind="stable")] + base_rank[i][rerank_k:])
         add("perspectrum", "search", m, search_scores(rankings, relevant, 10))
+
+    # -- NLI, held-out part: the stance model's three classes (cosine has no "disagree": not scored)
+    if "argmap" in methods and nli is not None:
+        log(f"NLI held-out ({len(nli.label)} pairs)")
+        add("nli", "three_way", "argmap", nli_scores(nli.label, pair_model.probabilities(nli.premise, nli.hypothesis)),
+            "held_out")
+        ua, ub = unrelated_pairs(nli)
+        if ua:
+            add("nli", "unrelated", "argmap", {"neither_share": neither_share(pair_model.relate(ua, ub))}, "held_out")
+
+    # -- clashes end to end: candidates, relations, decisions on the pooled perspectives
+    from .relations import CosineScorer, candidate_pairs, decide
+
+    pool, member = perspective_pool(persp)
+    ptexts = [persp.perspectives[p] for p in pool]
+    S_vec = np.stack([vec(t) for t in ptexts])
+    for m in methods:
+        if m == "argmap":
+            if question_encoder is None:
+                from .question import QuestionEncoder
+
+                question_encoder = QuestionEncoder()
+            Q_vec = question_encoder.encode(ptexts)
+            relate, thr = pair_model.relate, (pair_model.agree_threshold, pair_model.disagree_threshold)
+        else:
+            cos_scorer = CosineScorer(lambda ts: np.stack([vec(t) for t in ts]))
+            Q_vec, relate, thr = None, cos_scorer.relate, (0.5, 0.5)
+        keys = [str(p) for p in pool]
+        cand = candidate_pairs(keys, keys, Q_vec, S_vec)
+        log(f"clashes ({m}): {len(cand)} candidate pairs among {len(pool)} perspectives")
+        text_of = dict(zip(keys, ptexts))
+        probs = relate([text_of[a] for a, _ in cand], [text_of[b] for _, b in cand]) if cand else np.zeros((0, 3))
+        rels = [(int(a), int(b), decide(p, *thr)[0]) for (a, b), p in zip(cand, probs)]
+        add("perspectrum", "clashes", m, {"candidates_per_claim": len(cand) / max(1, len(pool)),
+                                          **clash_scores(pool, member, rels)})
     return results

@@ -129,12 +129,14 @@ def claims_csv(claims: Sequence[Claim], issues: Sequence[Issue], documents: Mapp
     issue_of = {cid: iss for iss in issues for cid in iss.claim_ids}
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["claim_id", "analyst", "claim", "issue", "issue_label", "central_to_issue", "document", "outlet",
-                "date", "url", "paragraph"])
+    w.writerow(["claim_id", "analyst", "claim", "issue", "issue_label", "side", "central_to_issue", "document",
+                "outlet", "date", "url", "paragraph"])
     for c in claims:
         iss = issue_of.get(c.id)
         doc = documents.get(c.document)
-        w.writerow([c.id, c.analyst, _squash(c.text), iss.id if iss else "", iss.label if iss else "",
+        side = "" if iss is None else "pivot" if iss.pivot == c.id and (iss.disputing or len(iss.backing) > 1) else \
+            {1: "backs the pivot", -1: "disputes the pivot", 0: ""}[iss.side(c.id)]
+        w.writerow([c.id, c.analyst, _squash(c.text), iss.id if iss else "", iss.label if iss else "", side,
                     "yes" if iss and iss.central_claim == c.id else "", c.document, doc.outlet if doc else "",
                     doc.date if doc else "", doc.url if doc else "", c.paragraph])
     return buf.getvalue()

@@ -3,15 +3,13 @@
 Pure functions over plain data, plus matplotlib pictures (Agg backend) and CSV text.
 
 Rule for a cell (analyst, issue), stated in ``RULE`` and printed by ``argmap matrix --help``:
-claims are put in camps by following the issue's stored agree/disagree relations outward
-from the issue's central claim, strongest relation first (a maximum spanning forest, so a
-weaker contradicting link never overrides a stronger one): agree = same camp as the claim
-it is linked to, disagree = opposite camp.
+each issue has a pivot claim and sides (argmap/issues.py: the relations followed outward from
+the pivot, strongest first; agree = same side, disagree = the other side).
 
-* for      all the analyst's placed claims are in the central claim's camp (or are it)
-* against  all are in the opposite camp
-* mixed    some in each
-* speaks   the analyst has claims in the issue but none is linked to the central claim's camp
+* for      all the analyst's claims with a side back the pivot (or are it)
+* against  all dispute it
+* mixed    some on each side
+* speaks   the analyst has claims in the issue but none on a side
 * silent   no claims in the issue
 
 An issue is *divisive* when a stored disagree relation links two of its claims by
@@ -35,15 +33,14 @@ from .models import Claim, Issue, Relation
 POSITIONS = ("for", "against", "mixed", "speaks", "silent")
 SYMBOL = {"for": "+", "against": "−", "mixed": "±", "speaks": "•", "silent": ""}
 RULE = (
-    "A cell is the analyst's position relative to the issue's central claim. Claims are put in "
-    "camps by following the stored agree/disagree relations outward from the central claim, "
-    "strongest first (agree = same camp, disagree = opposite camp). FOR: all the analyst's linked "
-    "claims are in the central claim's camp (or are it); AGAINST: all in the opposite camp; MIXED: "
-    "some in each; SPEAKS: claims in the issue but none linked to that camp; SILENT: no claims in "
-    "the issue. An issue is DIVISIVE when any disagree relation links two of its claims, CONSENSUS "
-    "when two or more analysts speak, at least one agree relation links them and none disagrees. "
-    "Agreement of two analysts = (shared issues where their claims agree - where they disagree) / "
-    "shared issues.")
+    "A cell is the analyst's position on the issue's question, relative to its pivot claim (the claim the "
+    "others most agree or disagree with). Sides follow the stored agree/disagree relations outward from the "
+    "pivot, strongest first (agree = same side, disagree = the other side). FOR: all the analyst's claims "
+    "with a side back the pivot (or are it); AGAINST: all dispute it; MIXED: some on each side; SPEAKS: claims "
+    "in the issue but none on a side; SILENT: no claims in the issue. An issue is DIVISIVE when any disagree "
+    "relation links two of its claims, CONSENSUS when two or more analysts speak, at least one agree relation "
+    "links them and none disagrees. Agreement of two analysts = (shared issues where their claims agree - "
+    "where they disagree) / shared issues.")
 
 
 @dataclass(frozen=True)
@@ -57,35 +54,9 @@ class StanceMatrix:
         return self.cells.get((analyst, issue_id), "silent")
 
 
-def camps(issue: Issue, relations: Sequence[Relation], analyst_of: dict[str, str]) -> dict[str, int]:
-    """claim id -> +1 (central claim's camp) or -1, for claims linked to the central claim."""
-    members = set(issue.claim_ids)
-    central = issue.central_claim if issue.central_claim in members else (issue.claim_ids[0] if issue.claim_ids else "")
-    parent: dict[str, tuple[str, int]] = {c: (c, 1) for c in members}  # union-find with parity
-
-    def find(x: str) -> tuple[str, int]:
-        p, par = parent[x]
-        if p == x:
-            return x, 1
-        root, rp = find(p)
-        parent[x] = (root, par * rp)
-        return root, par * rp
-
-    rels = [r for r in relations if r.a in members and r.b in members and (not r.issue or r.issue == issue.id)
-            and r.kind in ("agree", "disagree") and analyst_of.get(r.a) != analyst_of.get(r.b)]
-    for r in sorted(rels, key=lambda r: (-r.score, r.a, r.b)):
-        (ra, pa), (rb, pb) = find(r.a), find(r.b)
-        if ra != rb:
-            parent[rb] = (ra, pa * pb * (1 if r.kind == "agree" else -1))
-    if not central:
-        return {}
-    root, pc = find(central)
-    out = {}
-    for c in sorted(members):
-        rc, p = find(c)
-        if rc == root:
-            out[c] = p * pc
-    return out
+def camps(issue: Issue) -> dict[str, int]:
+    """claim id -> +1 (backs the pivot) or -1 (disputes it), for the claims on a side."""
+    return {c: issue.side(c) for c in issue.claim_ids if issue.side(c)}
 
 
 def stance_matrix(claims: Sequence[Claim], issues: Sequence[Issue], relations: Sequence[Relation],
@@ -95,7 +66,7 @@ def stance_matrix(claims: Sequence[Claim], issues: Sequence[Issue], relations: S
     cells: dict = {}
     verdict: dict = {}
     for issue in issues:
-        camp = camps(issue, relations, analyst_of)
+        camp = camps(issue)
         signs: dict[str, set[int]] = {}
         for cid in issue.claim_ids:
             if cid in analyst_of:
@@ -150,9 +121,9 @@ def stance_csv(m: StanceMatrix) -> str:
     """One row per issue: id, label, verdict, central claim, then one column per analyst."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["issue", "label", "verdict", "central_claim", *m.analysts])
+    w.writerow(["issue", "label", "verdict", "pivot_claim", *m.analysts])
     for issue in m.issues:
-        w.writerow([issue.id, issue.label, m.verdict[issue.id], issue.central_claim,
+        w.writerow([issue.id, issue.label, m.verdict[issue.id], issue.pivot,
                     *(m.cell(a, issue.id) for a in m.analysts)])
     return buf.getvalue()
 

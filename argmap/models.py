@@ -65,13 +65,20 @@ class Claim:
 
 @dataclass(frozen=True)
 class Issue:
-    """A point of contention: a cluster of claims with an extractive label."""
+    """A question with sides: claims grouped by similarity and by their relations (issues.py)."""
 
     id: str  # "issue-1", ... numbered by size
-    label: str  # extractive key phrases
-    keyphrases: tuple[str, ...] = ()
-    central_claim: str = ""  # Claim.id of the most central claim
-    claim_ids: tuple[str, ...] = ()
+    label: str  # the question in the claims' words: the pivot's reading, shortened
+    keyphrases: tuple[str, ...] = ()  # extractive key phrases (search, export), never the label
+    central_claim: str = ""  # Claim.id of the most central claim (by vectors)
+    claim_ids: tuple[str, ...] = ()  # most central first
+    pivot: str = ""  # the claim the others most agree or disagree with (central_claim without relations)
+    backing: tuple[str, ...] = ()  # the pivot and the claims on its side
+    disputing: tuple[str, ...] = ()  # the claims against the pivot
+
+    def side(self, claim_id: str) -> int:
+        """+1 backs the pivot, -1 disputes it, 0 on the question without a side."""
+        return 1 if claim_id in self.backing else -1 if claim_id in self.disputing else 0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -79,13 +86,13 @@ class Issue:
 
 @dataclass(frozen=True)
 class Relation:
-    """Agreement or disagreement between two claims by different analysts in one issue."""
+    """Agreement or disagreement between two claims by different analysts."""
 
     a: str  # Claim.id (a < b)
     b: str
     kind: str  # "agree" | "disagree"
-    score: float  # confidence in [0, 1]
-    issue: str = ""
+    score: float  # the stance model's probability of that kind, in [0, 1]
+    issue: str = ""  # the issue holding both claims; "" when they are in different issues
 
     def to_dict(self) -> dict:
         return asdict(self)

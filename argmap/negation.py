@@ -2,7 +2,7 @@
 
 Stance between claims must flip when one claim denies the other ("X matters" /
 "X does not matter"); the labelled argument data rarely shows that contrast, so
-scripts/train_pairmodel.py adds (sentence, negated sentence) pairs labelled
+scripts/train_stance.py adds (sentence, negated sentence) pairs labelled
 "disagree". Rules, on spaCy's parse of the first sentence:
 * a negated main verb loses its negation ("is not" -> "is", "don't want" -> "do want");
 * a main verb with an auxiliary or copula gets "not" after it ("will help" -> "will not help");

@@ -1,84 +1,155 @@
-"""Relations stage: agree / disagree between claims of different analysts within an issue.
+"""Relations stage: who agrees and who clashes with whom, across the whole corpus.
 
-Embedding similarity alone cannot tell "X matters" from "X does not matter", so the
-kind of a relation comes from a stance scorer (by default argmap's trained pair model,
-see argmap/pairmodel.py): ``stance(a_texts, b_texts) -> array in [-1, 1]``. It is
-scored in both directions and averaged, so the result does not depend on pair order.
-Candidate pairs are limited to each claim's most similar partners in its issue, which
-keeps large issues tractable and relations meaningful.
+Two steps, kept apart like "embed" and "work on vectors":
+
+1. ``candidate_pairs`` (vectors only, no model): for every claim, the claims by *other*
+   analysts that address the same question, wherever clustering puts them: its
+   ``question_k`` nearest neighbours under argmap's question encoder (trained for "same
+   question, either side", argmap/question.py) and its ``similar_k`` nearest under the plain
+   sentence vectors. A fixed number per claim, so the cost grows linearly with the corpus;
+   blockwise, so memory stays O(block x n).
+2. ``find_relations`` (a relation scorer): each candidate pair gets three probabilities,
+   P(neither), P(agree), P(disagree), from argmap's stance model (argmap/stance.py) in both
+   directions, averaged; ``decide`` turns them into agree / disagree / neither with
+   thresholds chosen on dev data (the model's config.json).
+
+A scorer has ``relate(a_texts, b_texts) -> (n, 3) array`` (order-free) and the two thresholds;
+``CosineScorer`` is the plain-similarity baseline, which can only ever say "agree".
 """
 from __future__ import annotations
 
+import json
 from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
-from .models import Claim, Issue, Relation
+from .models import Claim, Relation
 
-StanceFn = Callable[[list[str], list[str]], np.ndarray]
+RelateFn = Callable[[list[str], list[str]], np.ndarray]
 
-# |stance| below this: neither agree nor disagree. Calibrated on dev data (scripts/calibrate_relations.py,
-# docs/quality.md): the pair model's (v4) two-way stance between claims is right for 0.69 of PERSPECTRUM
-# dev perspective pairs (0.71 of IBM claim pairs) scoring |s| >= 0.5, against 0.58 (0.51) over all pairs,
-# and its "disagree" there is right 0.89 (1.00) of the time, so weaker scores make no relation.
-DEFAULT_THRESHOLD = 0.5
-DEFAULT_MIN_SIMILARITY = 0.3
-DEFAULT_MAX_PARTNERS = 4
-
-
-def two_way(stance: StanceFn, a: list[str], b: list[str]) -> np.ndarray:
-    """Stance scored in both directions and averaged, so the result does not depend on pair order."""
-    return (np.asarray(stance(a, b)) + np.asarray(stance(b, a))) / 2.0
+DEFAULT_QUESTION_K = 3
+DEFAULT_SIMILAR_K = 1
+DEFAULT_MIN_SIMILARITY = 0.2  # below this a "neighbour" is not on the same question (both vector kinds)
+DEFAULT_AGREE_THRESHOLD = 0.5
+DEFAULT_DISAGREE_THRESHOLD = 0.5
+BLOCK = 1024
 
 
-def candidate_pairs(issue: Issue, claims: Mapping[str, Claim], vectors: Mapping[str, np.ndarray],
-                    min_similarity: float = DEFAULT_MIN_SIMILARITY,
-                    max_partners: int = DEFAULT_MAX_PARTNERS) -> list[tuple[str, str, float]]:
-    """(a, b, cosine) with a < b, different analysts, each claim's top partners by similarity."""
-    ids = sorted(issue.claim_ids)
-    if len(ids) < 2:
-        return []
-    X = np.stack([vectors[i] for i in ids])
-    S = X @ X.T
-    keep: set[tuple[int, int]] = set()
-    for i in range(len(ids)):
-        order = sorted((j for j in range(len(ids)) if j != i), key=lambda j: (-S[i, j], ids[j]))
-        taken = 0
-        for j in order:
-            if taken >= max_partners or S[i, j] < min_similarity:
-                break
-            if claims[ids[i]].analyst != claims[ids[j]].analyst:
-                keep.add((min(i, j), max(i, j)))
-                taken += 1
-    return [(ids[i], ids[j], float(S[i, j])) for i, j in sorted(keep)]
-
-
-def find_relations(issues: Sequence[Issue], claims: Mapping[str, Claim], vectors: Mapping[str, np.ndarray],
-                   stance: StanceFn, threshold: float = DEFAULT_THRESHOLD,
-                   min_similarity: float = DEFAULT_MIN_SIMILARITY,
-                   max_partners: int = DEFAULT_MAX_PARTNERS) -> list[Relation]:
-    pairs = [(issue.id, a, b) for issue in issues
-             for a, b, _ in candidate_pairs(issue, claims, vectors, min_similarity, max_partners)]
-    if not pairs:
-        return []
-    ta = [claims[a].stance_text for _, a, _ in pairs]
-    tb = [claims[b].stance_text for _, _, b in pairs]
-    scores = two_way(stance, ta, tb)
+def _top_partners(X: np.ndarray, codes: np.ndarray, k: int, min_similarity: float) -> list[tuple[int, int, float]]:
+    """(i, j, cos) for each row's k most similar rows of another analyst (``codes``: an integer
+    per analyst); ties go to the lower index. Blockwise: memory O(BLOCK x n)."""
     out = []
-    for (issue_id, a, b), s in zip(pairs, scores.tolist()):
-        if s >= threshold:
-            out.append(Relation(a, b, "agree", round(s, 4), issue_id))
-        elif s <= -threshold:
-            out.append(Relation(a, b, "disagree", round(-s, 4), issue_id))
+    if k <= 0 or len(X) < 2:
+        return out
+    n = len(X)
+    for lo in range(0, n, BLOCK):
+        S = X[lo:lo + BLOCK] @ X.T
+        rows = np.arange(lo, min(lo + BLOCK, n))
+        S[codes[rows][:, None] == codes[None, :]] = -np.inf  # the claim itself and its analyst's other claims
+        take = min(k, n - 1)
+        top = np.argpartition(-S, take - 1, axis=1)[:, :take] if take < n else np.tile(np.arange(n), (len(rows), 1))
+        for r, i in enumerate(rows.tolist()):
+            row = S[r]
+            for j in sorted(top[r].tolist(), key=lambda j: (-row[j], j))[:k]:
+                if np.isfinite(row[j]) and row[j] >= min_similarity:
+                    out.append((i, j, float(row[j])))
     return out
 
 
-def cosine_stance(vectors_for: Callable[[list[str]], np.ndarray], threshold: float = 0.5) -> StanceFn:
-    """The plain-similarity baseline: similar enough = agree; it can never say disagree."""
+def candidate_pairs(ids: Sequence[str], analysts: Sequence[str], question_vectors: np.ndarray | None,
+                    similar_vectors: np.ndarray, question_k: int = DEFAULT_QUESTION_K,
+                    similar_k: int = DEFAULT_SIMILAR_K,
+                    min_similarity: float = DEFAULT_MIN_SIMILARITY) -> list[tuple[str, str]]:
+    """Sorted unique (a, b) claim-id pairs, a < b, by different analysts: each claim with its
+    ``question_k`` nearest under the question vectors and ``similar_k`` nearest under the plain
+    sentence vectors (rows of the arrays follow ``ids``)."""
+    if len(ids) != len(analysts) or len(ids) != len(similar_vectors):
+        raise ValueError("ids, analysts and vectors must have the same length")
+    codes = np.unique(np.asarray(list(analysts), dtype=object), return_inverse=True)[1].reshape(-1)
+    found = _top_partners(np.asarray(similar_vectors, dtype=np.float32), codes, similar_k, min_similarity)
+    if question_vectors is not None:
+        found += _top_partners(np.asarray(question_vectors, dtype=np.float32), codes, question_k, min_similarity)
+    return sorted({tuple(sorted((ids[i], ids[j]))) for i, j, _ in found})
 
-    def stance(a: list[str], b: list[str]) -> np.ndarray:
-        va, vb = vectors_for(a), vectors_for(b)
-        sim = np.einsum("ij,ij->i", va, vb)
-        return np.where(sim >= threshold, sim, 0.0)
 
-    return stance
+def decide(p: Sequence[float], agree_threshold: float = DEFAULT_AGREE_THRESHOLD,
+           disagree_threshold: float = DEFAULT_DISAGREE_THRESHOLD) -> tuple[str, float]:
+    """(kind, probability of that kind): agree / disagree when its probability reaches its
+    threshold and beats the other, else neither (with P(neither))."""
+    pn, pa, pd = (float(x) for x in p)
+    if pd >= disagree_threshold and pd > pa:
+        return "disagree", pd
+    if pa >= agree_threshold and pa > pd:
+        return "agree", pa
+    return "neither", pn
+
+
+def verdict(p: Sequence[float], agree_threshold: float = DEFAULT_AGREE_THRESHOLD,
+            disagree_threshold: float = DEFAULT_DISAGREE_THRESHOLD) -> dict:
+    """One pair's relation as printed by ``argmap relate``: the decision, its probability, and
+    the three probabilities."""
+    kind, prob = decide(p, agree_threshold, disagree_threshold)
+    pn, pa, pd = (round(float(x), 4) for x in p)
+    return {"relation": kind, "probability": round(prob, 4), "p_agree": pa, "p_disagree": pd, "p_neither": pn}
+
+
+def read_pairs(path: str, text: str) -> list[dict]:
+    """Pairs from JSON lines ``{"a": ..., "b": ...}`` (other keys are kept and echoed back);
+    blank lines are skipped. A bad line raises InputError naming the file and the line."""
+    from .errors import InputError
+
+    out = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError as e:
+            raise InputError(path, f"line {n}: not JSON ({e.msg})") from None
+        if not isinstance(obj, dict) or not all(isinstance(obj.get(k), str) and obj[k].strip() for k in ("a", "b")):
+            raise InputError(path, f'line {n}: expected an object with non-empty text fields "a" and "b"')
+        out.append(obj)
+    if not out:
+        raise InputError(path, 'no pairs: expected one JSON object {"a": ..., "b": ...} per line')
+    return out
+
+
+def find_relations(pairs: Sequence[tuple[str, str]], claims: Mapping[str, Claim], relate: RelateFn,
+                   agree_threshold: float = DEFAULT_AGREE_THRESHOLD,
+                   disagree_threshold: float = DEFAULT_DISAGREE_THRESHOLD) -> list[Relation]:
+    """Score the candidate pairs on the claims' readings; keep the agree / disagree ones
+    (``Relation.issue`` is left empty: issues are built afterwards, around the relations)."""
+    if not pairs:
+        return []
+    probs = np.asarray(relate([claims[a].stance_text for a, _ in pairs], [claims[b].stance_text for _, b in pairs]))
+    out = []
+    for (a, b), p in zip(pairs, probs):
+        kind, prob = decide(p, agree_threshold, disagree_threshold)
+        if kind != "neither":
+            out.append(Relation(a, b, kind, round(prob, 4)))
+    return out
+
+
+def stance_of(probs: np.ndarray) -> np.ndarray:
+    """(n,) P(agree) - P(disagree) in [-1, 1] from (n, 3) probabilities."""
+    probs = np.asarray(probs, dtype=np.float32).reshape(-1, 3)
+    return probs[:, 1] - probs[:, 2]
+
+
+class CosineScorer:
+    """The plain-similarity baseline scorer: similar enough = agree; it can never say disagree.
+    ``vectors_for(texts)`` gives the texts' (stored) vectors."""
+
+    name = "cosine"
+
+    def __init__(self, vectors_for: Callable[[list[str]], np.ndarray], threshold: float = 0.5):
+        self.vectors_for = vectors_for
+        self.agree_threshold = threshold
+        self.disagree_threshold = threshold
+
+    def relate(self, a: list[str], b: list[str]) -> np.ndarray:
+        if not len(a):
+            return np.zeros((0, 3), dtype=np.float32)
+        sim = np.einsum("ij,ij->i", self.vectors_for(list(a)), self.vectors_for(list(b)))
+        agree = np.where(sim >= self.agree_threshold, np.clip(sim, 0.0, 1.0), 0.0)
+        return np.stack([1.0 - agree, agree, np.zeros_like(agree)], axis=1).astype(np.float32)

@@ -36,7 +36,7 @@ __all__ = [
     "issue_graph",
     "overview_graph",
     "render_maps",
-    "sides",
+    "write_map",
 ]
 
 
@@ -79,7 +79,7 @@ def fill(palette: Mapping[str, str], analyst: str) -> str:
     return palette.get(analyst, style.UNKNOWN_ANALYST_COLOR)
 
 
-# --- camps -------------------------------------------------------------------------------
+# --- sides -------------------------------------------------------------------------------
 
 
 def _issue_key(issue: Issue) -> tuple:
@@ -107,74 +107,13 @@ def _issue_analysts(issue: Issue, claims: Mapping[str, Claim]) -> list[str]:
     return sorted({claims[c].analyst for c in issue.claim_ids if c in claims})
 
 
-def _components(issue: Issue, relations: Sequence[Relation], claims: Mapping[str, Claim]
-                ) -> tuple[list[list[list[str]]], list[str]]:
-    """(components, unlinked): each component is a list of 1-2 camps of analysts.
-
-    Claim relations are summed per analyst pair (agree +score, disagree -score). Pairs are
-    taken strongest first; a pair joins the forest unless its analysts are already
-    connected (Kruskal), so a weaker contradicting pair never overrides a stronger one.
-    Each tree is then 2-coloured: agree = same camp, disagree = opposite camps.
-    """
-    net: dict[tuple[str, str], float] = defaultdict(float)
-    for r in _issue_relations(issue, relations):
-        ca, cb = claims.get(r.a), claims.get(r.b)
-        if ca is None or cb is None or ca.analyst == cb.analyst:
-            continue
-        sign = 1.0 if r.kind == style.AGREE else -1.0 if r.kind == style.DISAGREE else 0.0
-        net[tuple(sorted((ca.analyst, cb.analyst)))] += sign * r.score
-    pairs = sorted(((-abs(v), x, y, v) for (x, y), v in net.items() if abs(v) > 1e-9))
-
-    root: dict[str, str] = {}
-
-    def find(a: str) -> str:
-        while root.setdefault(a, a) != a:
-            a = root[a]
-        return a
-
-    tree: dict[str, list[tuple[str, bool]]] = defaultdict(list)
-    order: list[str] = []  # component roots in order of their strongest pair
-    for _, x, y, v in pairs:
-        rx, ry = find(x), find(y)
-        if rx == ry:
-            continue
-        root[max(rx, ry)] = min(rx, ry)
-        same = v > 0
-        tree[x].append((y, same))
-        tree[y].append((x, same))
-        order.extend(a for a in (x, y) if a not in order)
-
-    components: list[list[list[str]]] = []
-    seen: set[str] = set()
-    for start in order:
-        if start in seen:
-            continue
-        side = {start: 0}
-        stack = [start]
-        while stack:
-            a = stack.pop()
-            for b, same in sorted(tree[a]):
-                if b not in side:
-                    side[b] = side[a] if same else 1 - side[a]
-                    stack.append(b)
-        seen.update(side)
-        camps = [sorted(a for a, s in side.items() if s == k) for k in (0, 1)]
-        camps = sorted((c for c in camps if c), key=lambda c: (-len(c), c))
-        components.append(camps)
-    unlinked = [a for a in _issue_analysts(issue, claims) if a not in seen]
-    return components, unlinked
-
-
-def sides(issue: Issue, relations: Sequence[Relation], claims: Mapping[str, Claim]
-          ) -> list[list[str]]:
-    """Analysts of an issue grouped into camps: agree = same camp, disagree = opposite.
-
-    Greedy 2-colouring by the strongest analyst-pair relations first; deterministic.
-    Camps of one connected group come together (larger first); analysts linked to no
-    other analyst come last, one camp each.
-    """
-    components, unlinked = _components(issue, relations, claims)
-    return [camp for comp in components for camp in comp] + [[a] for a in unlinked]
+def issue_sides(issue: Issue, claims: Mapping[str, Claim]) -> tuple[list[str], list[str], list[str]]:
+    """Analysts of an issue by side: (back the pivot, dispute it, on the question without a
+    side). An analyst with claims on both sides is listed on both."""
+    backs = sorted({claims[c].analyst for c in issue.backing if c in claims})
+    disputes = sorted({claims[c].analyst for c in issue.disputing if c in claims})
+    rest = [a for a in _issue_analysts(issue, claims) if a not in backs and a not in disputes]
+    return backs, disputes, rest
 
 
 # --- text --------------------------------------------------------------------------------
@@ -321,11 +260,11 @@ def _drawable_relations(issue: Issue, data: MapData, among) -> list[Relation]:
 
 
 def _shown_claims(issue: Issue, known: Sequence[str], data: MapData) -> list[str]:
-    """The claims an issue map shows, most central first: past the cap, the claims in the
-    strongest relations come first, so that every edge a camp stands for can be followed."""
+    """The claims an issue map shows, most central first: past the cap, the pivot and the
+    claims in the strongest relations come first, so that every drawn side can be followed."""
     if len(known) <= style.MAX_CLAIMS_PER_ISSUE:
         return list(known)
-    chosen: dict[str, None] = {}
+    chosen: dict[str, None] = dict.fromkeys(c for c in (issue.pivot,) if c in known)
     for r in _drawable_relations(issue, data, set(known)):
         if len(chosen) + (r.a not in chosen) + (r.b not in chosen) <= style.MAX_CLAIMS_PER_ISSUE:
             chosen.update(dict.fromkeys((r.a, r.b)))
@@ -337,9 +276,9 @@ def _shown_claims(issue: Issue, known: Sequence[str], data: MapData) -> list[str
 
 
 def issue_graph(data: MapData, issue: Issue, palette: Mapping[str, str]) -> graphviz.Digraph:
-    """One issue: its most central claims (those in relations first) coloured by analyst,
-    grouped into camps, with agree/disagree edges between them, a legend and the issue label
-    as title.
+    """One issue: its pivot and most central claims (those in relations first) coloured by
+    analyst, in one column per side (backs the pivot, disputes it, no link), with
+    agree/disagree edges between them, a legend and the issue label as title.
 
     Needs ``data.claims`` (text, analyst), ``data.documents`` (tooltips),
     ``data.relations`` and the corpus-wide ``palette`` from ``analyst_palette``.
@@ -350,9 +289,6 @@ def issue_graph(data: MapData, issue: Issue, palette: Mapping[str, str]) -> grap
     position = {c: i for i, c in enumerate(shown)}
     node = {c: f"claim{i + 1}" for i, c in enumerate(shown)}
     analysts = _issue_analysts(issue, data.claims)
-
-    components, unlinked = _components(issue, data.relations, data.claims)
-    camps = [camp for comp in components for camp in comp]
 
     strongest = _drawable_relations(issue, data, position)
     kept = strongest[: style.MAX_RELATIONS_PER_ISSUE]
@@ -368,9 +304,10 @@ def issue_graph(data: MapData, issue: Issue, palette: Mapping[str, str]) -> grap
     if dropped:
         notes.append(style.MORE_RELATIONS.format(n=dropped, s=_plural(dropped)))
     shown_analysts = sorted({data.claims[c].analyst for c in shown})
+    sided = bool(issue.disputing) or len(issue.backing) > 1
     legend = _legend_analysts(shown_analysts, palette) + legend_edges(
         style.LEGEND_EDGES, style.LEGEND_AGREE, style.LEGEND_DISAGREE,
-        style.LEGEND_CAMPS if camps else "")
+        style.LEGEND_SIDES if sided else "")
     title = wrap(truncate(style.ISSUE_TITLE.format(label=issue.label, issue_id=issue.id),
                             style.ISSUE_LABEL_MAX_CHARS), style.ISSUE_LABEL_WRAP)
 
@@ -382,24 +319,26 @@ def issue_graph(data: MapData, issue: Issue, palette: Mapping[str, str]) -> grap
     def claim_node(target: graphviz.Digraph, cid: str) -> None:
         claim = data.claims[cid]
         text = wrap(truncate(claim.text, style.CLAIM_MAX_CHARS), style.CLAIM_WRAP)
-        label = plain_label(text) + plain_label([style.ANALYST_PREFIX + claim.analyst], "\\r")
+        who = style.ANALYST_PREFIX + claim.analyst
+        label = plain_label(text) + plain_label([style.PIVOT_TAG + who if cid == issue.pivot and sided else who],
+                                                "\\r")
         attrs = {}
         doc = data.documents.get(claim.document)
         if doc is not None and doc.url:
             attrs.update(URL=esc(doc.url), target="_blank")
+        if cid == issue.pivot and sided:
+            attrs.update(penwidth=style.PIVOT_PENWIDTH)
         target.node(node[cid], label=label, tooltip=tooltip(claim, data.documents),
                     fillcolor=fill(palette, claim.analyst),
                     style=f"{style.CLAIM_STYLE},{analyst_border(palette, claim.analyst)}",
                     id=esc(f"claim-{cid}"), **attrs)
 
-    # one column per camp, left to right; claims of unlinked analysts in a last column
-    columns = [(style.CAMP_LABEL.format(letter=_letter(k)), camp) for k, camp in enumerate(camps)]
-    if unlinked:
-        columns.append((style.NO_RELATIONS_CAMP, unlinked))
-    column_of = {a: k for k, (_, camp) in enumerate(columns) for a in camp}
+    # one column per side, left to right: backs the pivot, disputes it, no link
+    columns = [(style.SIDE_BACKS if sided else style.NO_SIDES, 1), (style.SIDE_DISPUTES, -1),
+               (style.SIDE_NONE, 0)]
 
     def column(cid: str) -> int:
-        return column_of[data.claims[cid].analyst]
+        return {1: 0, -1: 1, 0: 2 if sided else 0}[issue.side(cid)]
 
     links: dict[str, list[tuple[float, str]]] = defaultdict(list)
     for r in kept:
@@ -408,12 +347,13 @@ def issue_graph(data: MapData, issue: Issue, palette: Mapping[str, str]) -> grap
             links[r.b].append((r.score, r.a))
     row: dict[str, int] = {}
     firsts: list[str] = []
-    for k, (column_label, camp) in enumerate(columns):
-        members = _chain([c for c in shown if column(c) == k], links, position)
+    for k, (column_label, _) in enumerate(columns):
+        members = _chain([c for c in shown if column(c) == k], links,
+                         {c: (-1 if c == issue.pivot else position[c]) for c in shown})
         if not members:
             continue
         row.update((cid, i) for i, cid in enumerate(members))
-        with g.subgraph(name=f"cluster_camp{k + 1}") as sub:
+        with g.subgraph(name=f"cluster_side{k + 1}") as sub:
             sub.attr(label=esc(column_label), style=style.CAMP_BOX_STYLE,
                      color=style.CAMP_BOX_COLOR, fillcolor=style.CAMP_BOX_FILL,
                      fontcolor=style.MUTED_COLOR, margin=style.CLUSTER_MARGIN)
@@ -456,17 +396,12 @@ def _chain(members: Sequence[str], links: Mapping[str, list[tuple[float, str]]],
     return order
 
 
-def _letter(k: int) -> str:
-    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-    return letters[k % 26] + (str(k // 26 + 1) if k >= 26 else "")
-
-
 # --- overview ----------------------------------------------------------------------------
 
 
-def _camp_label(heading: str, camp: Sequence[str], palette: Mapping[str, str]) -> str:
-    """One camp as an HTML-like table: its heading, then its analysts' colour chips in rows."""
-    names = list(camp[: style.MAX_OVERVIEW_ANALYSTS])
+def _side_label(heading: str, analysts: Sequence[str], palette: Mapping[str, str]) -> str:
+    """One side as an HTML-like table: its heading, then its analysts' colour chips in rows."""
+    names = list(analysts[: style.MAX_OVERVIEW_ANALYSTS])
     per_row = min(style.OVERVIEW_CAMP_COLUMNS, max(1, len(names)))
     rows = [f'<TR><TD COLSPAN="{per_row}" ALIGN="LEFT" BORDER="0"><FONT COLOR="{style.MUTED_COLOR}">'
             f"{_h(heading)}</FONT></TD></TR>"]
@@ -474,27 +409,28 @@ def _camp_label(heading: str, camp: Sequence[str], palette: Mapping[str, str]) -
         cells = "".join(f'<TD BGCOLOR="{fill(palette, a)}"{_cell_border(palette, a)}>{_h(a)}</TD>'
                         for a in names[i:i + per_row])
         rows.append(f"<TR>{cells}</TR>")
-    if len(camp) > len(names):
+    if len(analysts) > len(names):
         rows.append(f'<TR><TD COLSPAN="{per_row}" BORDER="0"><FONT COLOR="{style.MUTED_COLOR}">'
-                    f"{_h(style.MORE_ANALYSTS.format(n=len(camp) - len(names)))}</FONT></TD></TR>")
+                    f"{_h(style.MORE_ANALYSTS.format(n=len(analysts) - len(names)))}</FONT></TD></TR>")
     return (f'<<TABLE BORDER="1" STYLE="rounded" COLOR="{style.OVERVIEW_CAMP_COLOR}" '
             f'BGCOLOR="{style.OVERVIEW_CAMP_FILL}" CELLBORDER="1" CELLSPACING="{style.LEGEND_CHIP_SPACING}" '
             f'CELLPADDING="{style.LEGEND_CELLPADDING}">' + "".join(rows) + "</TABLE>>")
 
 
 def overview_graph(data: MapData, palette: Mapping[str, str]) -> graphviz.Digraph:
-    """All issues at a glance: per issue a box with its label, holding one
-    table per camp of analysts (analysts in a camp agree; colour chips in rows); a red
-    dashed edge joins camps that disagree.
-    Past the cap, the issues with relations and the most analysts are the ones shown.
+    """All issues at a glance: per issue a box with its label (the question, in the pivot's
+    words) holding one table of analysts per side: who backs the pivot, who disputes it (a red
+    dashed edge between the two), and who speaks on it without a side.
+    Past the cap, the issues with disagreements, then with relations, then with the most
+    analysts are the ones shown.
 
-    Needs ``data.issues``, ``data.claims`` (analysts), ``data.relations`` (camps),
+    Needs ``data.issues`` (sides), ``data.claims`` (analysts), ``data.relations`` (the cap),
     ``data.unclustered`` (a count in the title) and the corpus-wide ``palette``.
     """
     issues = sorted(data.issues, key=_issue_key)
-    # the cap keeps the most contested issues: with relations first, then more analysts; shown in id order
     linked = {r.issue for r in data.relations}
-    ranked = sorted(issues, key=lambda i: (i.id not in linked, -len(_issue_analysts(i, data.claims))))
+    ranked = sorted(issues, key=lambda i: (not i.disputing, i.id not in linked, -len(_issue_analysts(i, data.claims)),
+                                           _issue_key(i)))
     keep = {i.id for i in ranked[: style.MAX_OVERVIEW_ISSUES]}
     shown = [i for i in issues if i.id in keep]
     all_analysts = sorted({a for i in issues for a in _issue_analysts(i, data.claims)})
@@ -507,7 +443,7 @@ def overview_graph(data: MapData, palette: Mapping[str, str]) -> graphviz.Digrap
         notes.append(style.UNCLUSTERED_NOTE.format(n=len(unclustered),
                                                    s=_plural(len(unclustered))))
     legend = legend_edges(style.LEGEND_TITLE, "", style.OVERVIEW_LEGEND_DISAGREE,
-                           style.OVERVIEW_LEGEND_CAMPS)
+                           style.OVERVIEW_LEGEND_SIDES)
     title = [style.OVERVIEW_TITLE.format(n_issues=len(issues), s=_plural(len(issues)),
                                          n_analysts=len(all_analysts),
                                          s2=_plural(len(all_analysts)))]
@@ -517,7 +453,7 @@ def overview_graph(data: MapData, palette: Mapping[str, str]) -> graphviz.Digrap
     disagree = dict(style.EDGE_STYLE[style.DISAGREE])
     # rankdir=LR stacks clusters bottom-up in input order: emit the last issue first
     for n, issue in reversed(list(enumerate(shown, start=1))):
-        components, unlinked = _components(issue, data.relations, data.claims)
+        backs, disputes, rest = issue_sides(issue, data.claims)
         n_claims = sum(1 for c in dict.fromkeys(issue.claim_ids) if c in data.claims)
         heading = wrap(truncate(style.ISSUE_BOX_LABEL.format(issue_id=issue.id,
                                                                label=issue.label),
@@ -525,27 +461,25 @@ def overview_graph(data: MapData, palette: Mapping[str, str]) -> graphviz.Digrap
         counts = style.ISSUE_BOX_COUNTS.format(n_claims=n_claims, s=_plural(n_claims))
         label = (f"<<B>{_html_lines(heading)}</B>"
                  f'<FONT COLOR="{style.MUTED_COLOR}">{_h(counts)}</FONT><BR ALIGN="LEFT"/>>')
+        sided = bool(disputes) or len(issue.backing) > 1
+        tables = [(style.SIDE_BACKS if sided else style.NO_SIDES, backs if sided else rest),
+                  (style.SIDE_DISPUTES, disputes), (style.SIDE_NONE, rest if sided else [])]
         with g.subgraph(name=f"cluster_issue{n}") as box:
             box.attr(label=label, style=f"{style.ISSUE_BOX_STYLE},filled",
                      color=style.ISSUE_BOX_COLOR, fillcolor=style.ISSUE_BOX_FILL,
                      fontsize=str(style.CLUSTER_FONT_SIZE), margin=style.CLUSTER_MARGIN)
-            camps: list[tuple[str, list[str]]] = []
-            for comp in components:
-                for camp in comp:
-                    camps.append((style.CAMP_LABEL.format(letter=_letter(len(camps))), camp))
-            if unlinked:
-                camps.append((style.NO_RELATIONS_CAMP, unlinked))
-            firsts: list[str] = []
-            for k, (camp_label, camp) in enumerate(camps, start=1):
-                firsts.append(f"i{n}c{k}")
-                box.node(firsts[-1], label=_camp_label(camp_label, camp, palette), shape="plain",
-                         tooltip=esc(f"{camp_label}: " + ", ".join(camp)))
-        # camps of one component: the first disagrees with the second
-        k = 0
-        for comp in components:
-            if len(comp) == 2:
-                g.edge(firsts[k], firsts[k + 1], **disagree)
-            k += len(comp)
+            names: dict[int, str] = {}
+            for k, (side_label, members) in enumerate(tables, start=1):
+                if members:
+                    names[k] = f"i{n}s{k}"
+                    box.node(names[k], label=_side_label(side_label, members, palette), shape="plain",
+                             tooltip=esc(f"{side_label}: " + ", ".join(members)))
+            order = [names[k] for k in sorted(names)]
+            for tail, head in zip(order, order[1:]):
+                if (tail, head) != (names.get(1), names.get(2)):
+                    g.edge(tail, head, style="invis")
+        if 1 in names and 2 in names:
+            g.edge(names[1], names[2], **disagree)
     return g
 
 
@@ -592,6 +526,20 @@ def export(graph: graphviz.Digraph, fmt: str) -> bytes:
         first = next((line for line in stderr.splitlines() if line.strip()), "")
         raise ArgmapError(f"Graphviz 'dot' failed on map {graph.name!r}: "
                           f"{first or 'exit status ' + str(exc.returncode)}") from None
+
+
+def write_map(graph, path, fmt: str | None = None):
+    """Render a graph to ``path`` (format from its suffix: svg, png, pdf or dot)."""
+    path = Path(path)
+    fmt = fmt or path.suffix.lstrip(".").lower() or "svg"
+    if fmt not in FORMATS:
+        raise ArgmapError(f"{path}: unknown map format {fmt!r}: use one of {', '.join(FORMATS)}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, export(graph, fmt))
+    except OSError as e:
+        raise ArgmapError(f"{path}: cannot write the map ({e.strerror or e})") from None
+    return path
 
 
 def render_maps(data: MapData, out_dir: Path, fmt: str = "svg") -> list[Path]:

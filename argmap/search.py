@@ -2,12 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Callable
 
 import numpy as np
 
 from .errors import ArgmapError
-from .relations import two_way
 from .store import Store
 
 
@@ -51,21 +49,39 @@ def search(store: Store, query_vector: np.ndarray, model: str, k: int = 10, **fi
                 round(float(scores[i]), 4)) for i in order]
 
 
-def counter_search(store: Store, query: str, query_vector: np.ndarray, model: str,
-                   stance: Callable[[list[str], list[str]], np.ndarray], k: int = 10,
-                   pool: int = 40, min_similarity: float = 0.2, **filters) -> list[Hit]:
-    """Stored claims that disagree with the query: relevant candidates re-scored by stance.
+def counter_search(store: Store, query: str, query_vector: np.ndarray, model: str, scorer,
+                   k: int = 10, pool: int = 40, min_similarity: float = 0.2,
+                   question: tuple[str, np.ndarray] | None = None, **filters) -> list[Hit]:
+    """Stored claims that disagree with the query, most confident first.
 
-    score = disagreement strength (-stance, in (0, 1]) x topical similarity, so an unrelated
-    claim never ranks as a counter-argument.
+    Candidates: the ``pool`` claims nearest the query under the plain sentence vectors and,
+    with ``question`` = (question encoder's model name, the query's question vector), the
+    ``pool`` nearest under the question vectors (same question, either side: a claim that
+    disagrees rarely shares the query's words). Each is read against the query by ``scorer``
+    (``relate(a, b) -> (n, 3)``, both directions); a hit has P(disagree) above P(agree) and at
+    least half the scorer's disagree threshold; its score is P(disagree).
     """
-    near = search(store, query_vector, model, k=pool, **filters)
-    near = [h for h in near if h.score >= min_similarity]
+    from .embed import text_hash
+
+    near = {h.id: h for h in search(store, query_vector, model, k=pool, **filters) if h.score >= min_similarity}
+    if question is not None:
+        qname, qvec = question
+        claims, _, issue_of = candidates(store, model, **filters)
+        vecs = store.vectors(qname, (text_hash(c.embed_text) for c in claims))
+        have = [c for c in claims if text_hash(c.embed_text) in vecs]
+        if have:
+            X = np.stack([vecs[text_hash(c.embed_text)] for c in have])
+            sims = X @ np.asarray(qvec, dtype=np.float32)
+            for i in sorted(range(len(have)), key=lambda i: (-sims[i], have[i].id))[:pool]:
+                c = have[i]
+                if sims[i] >= min_similarity and c.id not in near:
+                    near[c.id] = Hit(c.id, c.text, c.analyst, c.document, issue_of.get(c.id), float(sims[i]))
     if not near:
         return []
-    readings = {c.id: c.stance_text for c in store.claims(ids=[h.id for h in near])}
-    texts = [readings.get(h.id, h.text) for h in near]
-    s = two_way(stance, texts, [query] * len(texts))
-    hits = [Hit(h.id, h.text, h.analyst, h.document, h.issue, round(float(-st * h.score), 4))
-            for h, st in zip(near, s.tolist()) if st < 0]
+    ids = sorted(near)
+    readings = {c.id: c.stance_text for c in store.claims(ids=ids)}
+    probs = np.asarray(scorer.relate([readings.get(i, near[i].text) for i in ids], [query] * len(ids)))
+    floor = scorer.disagree_threshold / 2
+    hits = [Hit(near[i].id, near[i].text, near[i].analyst, near[i].document, near[i].issue, round(float(p[2]), 4))
+            for i, p in zip(ids, probs) if p[2] > p[1] and p[2] >= floor]
     return sorted(hits, key=lambda h: (-h.score, h.id))[:k]

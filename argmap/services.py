@@ -1,11 +1,11 @@
-"""Model loading for the CLI: which embedder and which stance scorer a command uses.
+"""Model loading for the CLI: which embedder, question encoder and relation scorer a command uses.
 
 Kept out of the core so the core stays pure and tests can inject fakes. Nothing
 here imports torch at module import time.
 """
 from __future__ import annotations
 
-import json
+import sys
 from typing import Callable
 
 import numpy as np
@@ -33,36 +33,68 @@ def query_embedder(model: str | None):
     return load_embedder(model)
 
 
+def stance_model_id() -> str:
+    """The stance model's name with hashes of its adapter and its config (temperature,
+    thresholds), without loading it: a new model or new thresholds re-run the analysis."""
+    from .embed import file_sha256
+    from .stance import ADAPTER_FILES, CONFIG_FILE, default_path
+
+    p = default_path()
+    try:
+        digest = file_sha256(p / ADAPTER_FILES[1])[:12] + file_sha256(p / CONFIG_FILE)[:12]
+    except OSError as e:
+        raise ModelError(f"{p}: argmap's stance model is missing or unreadable ({e.strerror or e})") from None
+    return f"argmap-stance:{digest}"
+
+
 def pair_model_name(method: str) -> str:
-    """Identifies the stance scorer for the analysis cache key, without loading it:
-    the pair model's name and a hash of its weights, so a new model re-runs the analysis."""
+    """Identifies the relation scorer and question encoder for the analysis cache key."""
     if method == "cosine":
         return "cosine"
-    from .embed import file_sha256
-    from .pairmodel import CONFIG_FILE, WEIGHTS_FILE, default_path
+    from .question import model_name as question_model_name
 
-    try:
-        cfg = json.loads((default_path() / CONFIG_FILE).read_text())
-        digest = file_sha256(default_path() / WEIGHTS_FILE)
-    except (OSError, ValueError) as e:
-        raise ModelError(f"{default_path()}: argmap's pair model is missing or unreadable ({e})") from None
-    return f"{cfg.get('name', 'pairmodel')}:{digest[:16]}"
+    return f"{stance_model_id()}+{question_model_name()}"
 
 
-def stance_scorer(method: str, vectors_for: Callable[[list[str]], np.ndarray] | None = None,
-                  model: str | None = None) -> Callable[[list[str], list[str]], np.ndarray]:
-    """The stance function for a method; ``vectors_for`` supplies stored vectors for the cosine baseline."""
+_STANCE = {}
+
+
+def stance_model():
+    """argmap's stance model, loaded once per process."""
+    if "model" not in _STANCE:
+        from .stance import StanceModel
+
+        _STANCE["model"] = StanceModel.load()
+    return _STANCE["model"]
+
+
+class _Progress:
+    """A stance model whose relate() shows progress on a terminal (nothing when piped)."""
+
+    def __init__(self, model):
+        self.model = model
+        self.agree_threshold = model.agree_threshold
+        self.disagree_threshold = model.disagree_threshold
+
+    def relate(self, a, b):
+        return self.model.relate(a, b, progress=sys.stderr.isatty())
+
+
+def relation_scorer(method: str, vectors_for: Callable[[list[str]], np.ndarray] | None = None,
+                    model: str | None = None):
+    """The relation scorer for a method (``relate(a, b) -> (n, 3)`` and its thresholds);
+    ``vectors_for`` supplies stored vectors for the cosine baseline."""
     if method == "cosine":
-        from .relations import cosine_stance
+        from .relations import CosineScorer
 
         if vectors_for is None:
-            emb = query_embedder(model)
-            vectors_for = emb.encode
-        return cosine_stance(vectors_for)
-    import sys
+            vectors_for = query_embedder(model).encode
+        return CosineScorer(vectors_for)
+    return _Progress(stance_model())
 
-    from .pairmodel import PairModel
 
-    model = PairModel.load()
-    progress = sys.stderr.isatty()  # a bar on a terminal, nothing when piped
-    return lambda a, b: model.stance(a, b, progress=progress)
+def question_encoder():
+    """argmap's question encoder (finds which claims to compare)."""
+    from .question import QuestionEncoder
+
+    return QuestionEncoder()

@@ -101,6 +101,11 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE claims ADD COLUMN reading TEXT NOT NULL DEFAULT '';
     """,
+    # 4: issues with a pivot and sides (argmap/issues.py); +1 backs the pivot, -1 disputes it
+    """
+    ALTER TABLE issues ADD COLUMN pivot TEXT NOT NULL DEFAULT '';
+    ALTER TABLE issue_claims ADD COLUMN side INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 
 
@@ -267,10 +272,11 @@ class Store:
             c.execute("DELETE FROM issues")
             c.execute("DELETE FROM relations")
             for pos, issue in enumerate(issues):
-                c.execute("INSERT INTO issues (id, position, label, keyphrases, central_claim) VALUES (?,?,?,?,?)",
-                          (issue.id, pos, issue.label, json.dumps(list(issue.keyphrases)), issue.central_claim))
-                c.executemany("INSERT INTO issue_claims (issue_id, claim_id, rank) VALUES (?,?,?)",
-                              [(issue.id, cid, r) for r, cid in enumerate(issue.claim_ids)])
+                c.execute("INSERT INTO issues (id, position, label, keyphrases, central_claim, pivot) VALUES (?,?,?,?,?,?)",
+                          (issue.id, pos, issue.label, json.dumps(list(issue.keyphrases)), issue.central_claim,
+                           issue.pivot))
+                c.executemany("INSERT INTO issue_claims (issue_id, claim_id, rank, side) VALUES (?,?,?,?)",
+                              [(issue.id, cid, r, issue.side(cid)) for r, cid in enumerate(issue.claim_ids)])
             c.executemany("INSERT INTO relations (a, b, kind, score, issue_id) VALUES (?,?,?,?,?)",
                           [(r.a, r.b, r.kind, r.score, r.issue) for r in relations])
             for k, v in meta.items():
@@ -278,11 +284,15 @@ class Store:
 
     def issues(self) -> list[Issue]:
         out = []
-        for iid, label, kp, central in self.conn.execute(
-                "SELECT id, label, keyphrases, central_claim FROM issues ORDER BY position").fetchall():
-            ids = tuple(r[0] for r in self.conn.execute(
-                "SELECT claim_id FROM issue_claims WHERE issue_id = ? ORDER BY rank", (iid,)))
-            out.append(Issue(iid, label, tuple(json.loads(kp)), central, ids))
+        for iid, label, kp, central, pivot in self.conn.execute(
+                "SELECT id, label, keyphrases, central_claim, pivot FROM issues ORDER BY position").fetchall():
+            rows = self.conn.execute(
+                "SELECT claim_id, side FROM issue_claims WHERE issue_id = ? ORDER BY rank", (iid,)).fetchall()
+            ids = tuple(r[0] for r in rows)
+            backing = tuple([pivot] if pivot and any(r[0] == pivot and r[1] > 0 for r in rows) else []) + tuple(
+                r[0] for r in rows if r[1] > 0 and r[0] != pivot)
+            disputing = tuple(r[0] for r in rows if r[1] < 0)
+            out.append(Issue(iid, label, tuple(json.loads(kp)), central, ids, pivot or central, backing, disputing))
         return out
 
     def relations(self) -> list[Relation]:

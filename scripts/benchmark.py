@@ -3,11 +3,12 @@
 
 Measures wall time of whole CLI processes (process start included), each in a fresh
 temporary database:
-  1. fresh ingest of corpus/ (parse, claims, embed, cluster, relations)
+  1. fresh ingest of corpus/ (parse, claims, embed, candidate pairs, relations, issues)
   2. ingest again with nothing changed
   3. map rendering (svg) from the stored analysis
   4. `argmap search QUERY` per query (process start included), over several queries
-It also times the analysis stages in-process (embed, cluster, relate) on the stored claims.
+It also times the analysis stages in-process (embed, question vectors, candidates, relate,
+issues) on the stored claims.
 
 Usage:  .venv/bin/python scripts/benchmark.py [--method argmap|cosine] [--runs 3] [--json]
 Results are reported in docs/performance.md.
@@ -73,10 +74,13 @@ def main() -> None:
 
     # in-process stage timings on a fresh store
     sys.path.insert(0, str(ROOT))
-    from argmap.analyze import build_issues, embed_claims
+    import numpy as np
+
+    from argmap.analyze import embed_claims, embed_questions
     from argmap.embed import load_embedder
-    from argmap.relations import find_relations
-    from argmap.services import stance_scorer
+    from argmap.issues import build_issues
+    from argmap.relations import candidate_pairs, find_relations
+    from argmap.services import question_encoder, relation_scorer
     from argmap.store import Store
 
     stages = {}
@@ -88,15 +92,26 @@ def main() -> None:
         t = time.perf_counter(); emb = load_embedder(); emb.encode(["warm up"]); stages["load embedding model"] = time.perf_counter() - t
         t = time.perf_counter(); _, vectors = embed_claims(store, emb); stages["embed all claims"] = time.perf_counter() - t
         claims = {c.id: c for c in store.claims()}
-        by_text = {claims[c].text: v for c, v in vectors.items()}
+        ids = sorted(claims)
+        questions = None
+        if args.method != "cosine":
+            t = time.perf_counter(); enc = question_encoder(); enc.encode(["warm up"])
+            stages["load question encoder"] = time.perf_counter() - t
+            t = time.perf_counter(); questions = embed_questions(store, enc); stages["question vectors"] = time.perf_counter() - t
+        by_text = {t: vectors[c] for c in ids for t in (claims[c].text, claims[c].stance_text)}
         t = time.perf_counter()
-        stance = stance_scorer(args.method, lambda texts: __import__("numpy").stack([by_text[x] for x in texts]))
+        scorer = relation_scorer(args.method, lambda texts: np.stack([by_text[x] for x in texts]))
         stages["load stance model"] = time.perf_counter() - t
         t = time.perf_counter()
-        issues = build_issues(claims, vectors, stance=stance if args.method != "cosine" else None)
-        stages["issues: cluster, contention links, labels"] = time.perf_counter() - t
-        t = time.perf_counter(); rels = find_relations(issues, claims, vectors, stance)
-        stages["relations within issues"] = time.perf_counter() - t
+        pairs = candidate_pairs(ids, [claims[i].analyst for i in ids],
+                                np.stack([questions[i] for i in ids]) if questions else None,
+                                np.stack([vectors[i] for i in ids]))
+        stages["candidate pairs"] = time.perf_counter() - t
+        t = time.perf_counter()
+        rels = find_relations(pairs, claims, scorer.relate, scorer.agree_threshold, scorer.disagree_threshold)
+        stages[f"relations ({len(pairs)} candidate pairs, both readings where needed)"] = time.perf_counter() - t
+        t = time.perf_counter(); issues, _ = build_issues(claims, vectors, rels)
+        stages["issues with pivots and sides"] = time.perf_counter() - t
         n_claims, n_issues, n_rel = len(claims), len(issues), len(rels)
 
     rows = [(k, statistics.median(v), min(v), max(v), len(v)) for k, v in results.items()]

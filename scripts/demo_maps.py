@@ -8,12 +8,14 @@ claims from 6 analysts on Kim Jong-un's visits to Beijing (text written for this
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
-from argmap.models import Claim, Document, Issue, Relation
-from argmap.render import MapData, render_maps
+from argmap.issues import pivot_and_sides  # noqa: E402
+from argmap.models import Claim, Document, Issue, Relation  # noqa: E402
+from argmap.render import MapData, render_maps  # noqa: E402
 
 DOCS = (
     Document(id="chinafile-conversation", path="corpus/chinafile-conversation.md",
@@ -166,7 +168,11 @@ def demo_data() -> MapData:
                           analyst="Jean H. Lee", document="rfa-dual-message", paragraph=3,
                           start=0, end=54)
     relations = [Relation(a=a, b=b, kind=k, score=s, issue=i) for a, b, k, s, i in RELATIONS]
-    return MapData(documents=docs, claims=claims, issues=ISSUES, relations=relations,
+    # pivot and sides as argmap's issue stage finds them
+    issues = [replace(i, **dict(zip(("pivot", "backing", "disputing"),
+                                    pivot_and_sides(i.claim_ids, i.central_claim, relations, claims))))
+              for i in ISSUES]
+    return MapData(documents=docs, claims=claims, issues=issues, relations=relations,
                    unclustered=("u01",))
 
 

@@ -28,12 +28,13 @@ RELATIONS = [Relation("a1", "f1", "disagree", 0.9, "issue-1"), Relation("f1", "f
 
 
 def fake_stance(texts, motions):
-    """+1 unless the text says "not"; 0 for "neutral" (a stand-in for PairModel.stance)."""
+    """+1 unless the text says "not"; 0 for "neutral" (a stand-in for StanceModel.stance)."""
     assert all(m == motions[0] for m in motions)
     return np.array([0.0 if "neutral" in t else -0.9 if " not " in t else 0.8 for t in texts], dtype=np.float32)
 
 
 def pack_for(motion, embedder, **kw):
+    kw.setdefault("min_relevance", 0.35)  # the fake embedder's word-overlap cosine, not the question encoder's scale
     vecs = embedder.encode([c.text for c in CLAIMS])
     return prepare_debate(motion, CLAIMS, DOCS, ISSUES, RELATIONS, vecs, embedder.encode([motion])[0],
                           fake_stance, prepared="2024-01-01", **kw)
@@ -93,10 +94,12 @@ def test_cli_pack_and_error(tmp_path, monkeypatch, fake_embedder):
     _store(tmp_path / "d.db").close()
     calls = []
     monkeypatch.setattr(cli_views, "load_embedder", lambda name=None: fake_embedder)
+    monkeypatch.setattr(cli_views, "load_question_encoder", lambda: fake_embedder)
     monkeypatch.setattr(cli_views, "load_stance", lambda: calls.append(1) or fake_stance)
     out = tmp_path / "pack"
     res = CliRunner().invoke(cli_views.debate_command,
-                             [MOTION, "--db", str(tmp_path / "d.db"), "--out", str(out), "--no-pdf", "--json"])
+                             [MOTION, "--db", str(tmp_path / "d.db"), "--out", str(out), "--no-pdf", "--json",
+                              "--min-relevance", "0.35"])
     assert res.exit_code == 0, res.output
     assert {p.name for p in out.iterdir()} >= {"debate.md", "debate.html"}
     lines = [json.loads(x) for x in res.stdout.splitlines()]

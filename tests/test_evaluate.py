@@ -1,6 +1,7 @@
 import json
 import math
 
+import numpy as np
 import pytest
 
 from argmap import evaluate as ev
@@ -126,14 +127,18 @@ def test_ibm_dev_is_held_out_topics(tmp_path):
     assert [t["id"] for t in ev.load_claim_stance(tmp_path, "test").topics] == [5]
 
 
-def test_run_evaluation_cosine_with_fake_embedder(tmp_path, fake_embedder):
-    _write_argkp(tmp_path)
-    _write_perspectrum(tmp_path)
-    d = tmp_path / "ibm_claim_stance"
+def _write_ibm_pair(root):
+    d = root / "ibm_claim_stance"
     d.mkdir()
     (d / "claim_stance.csv").write_text(
         "topicId,split,topicText,claims.claimId,claims.stance,claims.claimCorrectedText\n"
         "442,train,T442,1,PRO,x\n442,train,T442,2,CON,y\n")
+
+
+def test_run_evaluation_cosine_with_fake_embedder(tmp_path, fake_embedder):
+    _write_argkp(tmp_path)
+    _write_perspectrum(tmp_path)
+    _write_ibm_pair(tmp_path)
     res = ev.run_evaluation(tmp_path, "dev", methods=("cosine",), embedder=fake_embedder)
     keys = {(r.dataset, r.task, r.subset, r.metric) for r in res}
     assert ("argkp", "matching", None, "map_strict") in keys
@@ -143,3 +148,79 @@ def test_run_evaluation_cosine_with_fake_embedder(tmp_path, fake_embedder):
     assert all(r.method == "cosine" and 0.0 <= r.value <= 1.0 or r.metric == "ari" for r in res)
     line = res[0].to_dict()
     assert list(line) == ["dataset", "task", "method", "metric", "value"]
+
+
+def _write_nli(tmp_path, rows_per_label=12):
+    import gzip
+
+    for name in ev.NLI_FILES:
+        path = tmp_path / "nli" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with gzip.open(path, "wt", encoding="utf-8") as f:
+            for i in range(rows_per_label):
+                premise = f"{name} the cat sat on mat number {i}"
+                for label, hyp in (("entailment", f"the cat sat on mat number {i}"),
+                                   ("contradiction", f"the cat did not sit on mat number {i}"),
+                                   ("neutral", f"a dog barked in town {i}")):
+                    f.write(json.dumps({"premise": premise, "hypothesis": hyp, "label": label}) + "\n")
+                f.write(json.dumps({"premise": premise, "hypothesis": "x", "label": "-"}) + "\n")  # no gold: dropped
+    return tmp_path
+
+
+def test_nli_parts_split_by_premise_and_cover_every_row(tmp_path):
+    _write_nli(tmp_path)
+    parts = {p: ev.load_nli(tmp_path, p) for p in ev.NLI_PARTS}
+    assert sum(len(d.label) for d in parts.values()) == len(ev.NLI_FILES) * 12 * 3
+    premises = [set(d.premise) for d in parts.values()]
+    assert all(not (a & b) for i, a in enumerate(premises) for b in premises[i + 1:])  # a premise in one part only
+    assert all(ev.nli_part(p) == part for part, d in parts.items() for p in d.premise)
+    with pytest.raises(ValueError):
+        ev.load_nli(tmp_path, "other")
+
+
+def test_nli_scores_hand_computed():
+    probs = [[0.1, 0.8, 0.1], [0.1, 0.2, 0.7], [0.3, 0.6, 0.1], [0.5, 0.3, 0.2]]
+    r = ev.nli_scores(["entailment", "contradiction", "contradiction", "neutral"], probs)
+    assert r["accuracy_3way"] == 0.75 and r["contradiction_vs_entailment"] == pytest.approx(2 / 3)
+    # confidences 0.8, 0.7, 0.6 (wrong), 0.5: bins of 0.1 each hold one -> ECE = (0.2 + 0.3 + 0.6 + 0.5) / 4
+    assert r["ece"] == pytest.approx((0.2 + 0.3 + 0.6 + 0.5) / 4)
+
+
+def test_clash_scores_hand_computed():
+    member = {10: {(1, 1)}, 11: {(1, 1)}, 12: {(1, -1)}, 13: {(2, 1)}, 14: {(2, -1)}}
+    rels = [(10, 12, "disagree"), (11, 13, "disagree"), (10, 11, "agree"), (12, 13, "agree")]
+    r = ev.clash_scores(sorted(member), member, rels)
+    assert r["disagree_found"] == 2 and r["disagree_precision"] == 0.5  # 11-13 spans two claims: wrong
+    assert r["disagree_precision_judged"] == 1.0 and r["disagree_unjudged_share"] == 0.5  # 11-13 has no gold
+    assert r["agree_precision"] == 0.5 and r["agree_precision_judged"] == 1.0  # 12-13: two claims, no gold
+    assert r["claims_with_clash_found"] == 0.5  # claim 1 of the two claims with both sides
+    assert r["perspectives_in_right_clash"] == pytest.approx(2 / 5)
+
+
+def test_run_evaluation_argmap_rows_with_fakes(tmp_path, fake_embedder):
+    from argmap.fake import FakeEmbedder, FakeStance
+
+    _write_argkp(tmp_path)
+    _write_perspectrum(tmp_path)
+    _write_nli(tmp_path)
+    _write_ibm_pair(tmp_path)
+    res = ev.run_evaluation(tmp_path, "dev", methods=("argmap", "cosine"), embedder=fake_embedder,
+                            pair_model=FakeStance(), question_encoder=FakeEmbedder(dim=32, name="q"))
+    rows = {(r.dataset, r.task, r.subset, r.metric, r.method): r.value for r in res}
+    # the fake gets every NLI pair of the test part right: negation = disagree, overlap = agree, else neither
+    assert rows[("nli", "three_way", "held_out", "accuracy_3way", "argmap")] == 1.0
+    assert ("nli", "three_way", "held_out", "accuracy_3way", "cosine") not in rows
+    for method in ("argmap", "cosine"):  # the clash rows for both (the tiny pool shares no words: no candidates)
+        assert {m for (d, t, _, m, me) in rows if t == "clashes" and me == method} >= {
+            "candidates_per_claim", "disagree_found", "disagree_precision", "claims_with_clash_found"}
+    assert rows[("perspectrum", "clashes", None, "disagree_found", "cosine")] == 0  # cosine never disagrees
+
+
+def test_unrelated_pairs_are_seeded_distinct_premises_and_neither_share_counts_argmax():
+    nli = ev.NLIPairs("test", ["p1", "p1", "p2", "p3"], ["h1", "h2", "h3", "h4"], ["neutral"] * 4, ["mnli"] * 4)
+    a, b = ev.unrelated_pairs(nli, n=20, seed=3)
+    assert len(a) == len(b) == 20 and all(x != y for x, y in zip(a, b))
+    assert set(a) | set(b) <= {"p1", "p2", "p3"}
+    assert (a, b) == ev.unrelated_pairs(nli, n=20, seed=3)
+    assert ev.neither_share(np.array([[0.5, 0.2, 0.3], [0.1, 0.2, 0.7], [0.4, 0.3, 0.3], [0.2, 0.5, 0.3]])) == 0.5
+    assert ev.unrelated_pairs(ev.NLIPairs("test", ["p"], ["h"], ["neutral"], ["mnli"])) == ([], [])

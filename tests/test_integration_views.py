@@ -1,5 +1,6 @@
-"""The whole default pipeline on the bundled corpus (trained pair model), and the viewpoint
-commands on its result: compare, matrix, debate, export. Slower; marked integration."""
+"""The whole default pipeline on the bundled corpus (argmap's stance model and question encoder),
+and the commands on its result: issues with sides, relate, counter search, compare, matrix,
+debate, export. Slower; marked integration."""
 import json
 import shutil
 import subprocess
@@ -30,12 +31,57 @@ def db(tmp_path_factory):
     return path
 
 
-def test_default_analysis_uses_the_pair_model(db):
+def test_default_analysis_uses_the_stance_model(db):
     from argmap.store import Store
 
     assert Store(db).meta("method") == "argmap"
     rows = [json.loads(x) for x in run("issues", "--json", "--db", db).stdout.splitlines()]
     assert len(rows) > 5 and rows[-1]["id"] == "unclustered"
+    relations = [rel for r in rows[:-1] for rel in r["relations"]]
+    assert {rel["kind"] for rel in relations} == {"agree", "disagree"}
+    for r in rows[:-1]:  # every issue names its pivot; sides hold only its own claims
+        assert r["pivot"] in r["claim_ids"] and r["label"]
+        assert set(r["backing"]) | set(r["disputing"]) <= set(r["claim_ids"])
+        assert not set(r["backing"]) & set(r["disputing"])
+        if r["disputing"]:
+            assert r["pivot"] in r["backing"]
+        for rel in r["relations"]:
+            assert rel["kind"] in ("agree", "disagree") and 0.5 <= rel["score"] <= 1
+            assert {rel["a"], rel["b"]} <= set(r["claim_ids"])
+            if rel["kind"] == "disagree" and r["pivot"] in (rel["a"], rel["b"]):  # who disputes the pivot
+                other = rel["b"] if rel["a"] == r["pivot"] else rel["a"]
+                assert other in r["disputing"]
+    table = run("issues", "--db", db).stdout
+    assert "disputes" in table or "backs" in table
+
+
+def test_relate_pairs_of_my_own(tmp_path):
+    one = run("relate", "The new tax will raise prices for families.", "The new tax will not raise prices for families.")
+    assert one.exit_code == 0, one.output + one.stderr
+    assert one.stdout.startswith("disagree")
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text(json.dumps({"a": "Vaccines save lives.", "b": "Vaccines do not save lives.", "n": 1}) + "\n"
+                     + json.dumps({"a": "The river flooded the town.", "b": "The river flooded the town.", "n": 2})
+                     + "\n", encoding="utf-8")
+    many = run("relate", "--file", pairs)
+    assert many.exit_code == 0, many.output + many.stderr
+    out = [json.loads(x) for x in many.stdout.splitlines()]
+    assert [o["n"] for o in out] == [1, 2]  # input order, extra fields kept
+    assert [o["relation"] for o in out] == ["disagree", "agree"]
+    for o in out:
+        assert abs(o["p_agree"] + o["p_disagree"] + o["p_neither"] - 1) < 1e-3
+    pairs.write_text('{"a": "only one side"}\n', encoding="utf-8")
+    bad = run("relate", "--file", pairs)
+    assert bad.exit_code != 0 and str(pairs) in bad.stderr and "line 1" in bad.stderr
+
+
+def test_counter_search_ranks_by_disagreement(db):
+    result = run("search", "--counter", "Kim's visit put China back at the centre of Korean diplomacy", "-k", "5",
+                 "--json", "--db", db)
+    assert result.exit_code == 0, result.output + result.stderr
+    hits = [json.loads(x) for x in result.stdout.splitlines()]
+    assert hits and [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
+    assert all(0 <= h["score"] <= 1 for h in hits)
 
 
 def test_compare_two_contributors(db, tmp_path):

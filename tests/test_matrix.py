@@ -1,12 +1,14 @@
-"""argmap matrix: cells relative to the central claim, consensus/divisive marks, agreement, files."""
+"""argmap matrix: cells relative to the issue's pivot and sides, consensus/divisive marks, agreement, files."""
 import csv
 import io
 import json
+from dataclasses import replace
 
 from click.testing import CliRunner
 
 from argmap import matrix as mx
 from argmap.cli_views import matrix_command
+from argmap.issues import pivot_and_sides
 from argmap.models import Claim, Document, Issue, Relation
 from argmap.store import Store
 
@@ -26,19 +28,39 @@ def claims():
     return [Claim(cid, f"claim {cid} text", who, "doc", 1, 0, 10) for cid, who in CLAIMS]
 
 
-def test_cells_relative_to_central_claim():
+def with_sides(issues, relations):
+    """The issues with pivot and sides as argmap.issues builds them (central claim as pivot here)."""
+    by_id = {c.id: c for c in claims()}
+    out = []
+    for i in issues:
+        _, backing, disputing = pivot_and_sides(i.claim_ids, i.central_claim, relations, by_id)
+        pivot = i.central_claim
+        side = {c: 1 for c in backing} | {c: -1 for c in disputing}
+        if side.get(pivot, 1) < 0:  # seen from the central claim
+            backing, disputing = disputing, backing
+        out.append(replace(i, pivot=pivot, backing=(pivot,) + tuple(c for c in backing if c != pivot) if side else (),
+                           disputing=tuple(disputing)))
+    return out
+
+
+ISSUES = with_sides(ISSUES, RELATIONS)
+
+
+def test_cells_are_the_analysts_sides():
     m = mx.stance_matrix(claims(), ISSUES, RELATIONS)
     assert m.analysts == ("A", "B", "C", "D")
     assert [m.cell(a, "issue-1") for a in m.analysts] == ["for", "for", "mixed", "speaks"]
     assert [m.cell(a, "issue-2") for a in m.analysts] == ["for", "for", "silent", "silent"]
-    assert [m.cell(a, "issue-3") for a in m.analysts] == ["silent", "silent", "for", "silent"]
+    # one claim, no relation: the analyst speaks on the question, on no side
+    assert [m.cell(a, "issue-3") for a in m.analysts] == ["silent", "silent", "speaks", "silent"]
     assert [m.cell(a, "issue-4") for a in m.analysts] == ["for", "for", "for", "silent"]
     assert m.verdict == {"issue-1": "divisive", "issue-2": "consensus", "issue-3": "open", "issue-4": "divisive"}
 
 
 def test_against_when_disagreeing_with_central():
-    issue = Issue("i", "x", (), "b1", ("b1", "a1"))
-    m = mx.stance_matrix(claims(), [issue], [Relation("a1", "b1", "disagree", 0.5, "i")])
+    rels = [Relation("a1", "b1", "disagree", 0.5, "i")]
+    [issue] = with_sides([Issue("i", "x", (), "b1", ("b1", "a1"))], rels)
+    m = mx.stance_matrix(claims(), [issue], rels)
     assert m.cell("B", "i") == "for" and m.cell("A", "i") == "against"
 
 

@@ -10,12 +10,14 @@ import random
 import re
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from argmap import style
 from argmap.errors import ArgmapError
+from argmap.issues import pivot_and_sides
 from argmap.models import Claim, Document, Issue, Relation
 from argmap.render import (
     MapData,
@@ -23,8 +25,8 @@ from argmap.render import (
     analyst_palette,
     issue_graph,
     overview_graph,
+    issue_sides,
     render_maps,
-    sides,
 )
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -72,6 +74,8 @@ def small_data() -> MapData:
         Relation(a="a2", b="a4", kind="disagree", score=0.4, issue="issue-1"),
         Relation(a="b1", b="b2", kind="disagree", score=0.7, issue="issue-2"),
     )
+    issues = tuple(replace(i, **dict(zip(("pivot", "backing", "disputing"), pivot_and_sides(
+        i.claim_ids, i.central_claim, relations, claims)))) for i in issues)
     return MapData(documents=docs, claims=claims, issues=issues, relations=relations,
                    unclustered=("u1",))
 
@@ -145,27 +149,36 @@ def test_palette_cycles_with_border_style():
     assert len(pairs) == len(names)
 
 
-# --- camps -----------------------------------------------------------------------------
+# --- sides -----------------------------------------------------------------------------
 
 
-def test_sides_groups_camps():
+def test_issue_sides_by_analyst():
     data = small_data()
-    assert sides(data.issues[0], data.relations, data.claims) == [
-        ["Andrei Lankov", "Christopher Hill"], ["ChinaFile contributor D"]]
-    assert sides(data.issues[1], data.relations, data.claims) == [
-        ["Andrei Lankov"], ["ChinaFile contributor D"]]
+    # a2 (contributor D) clashes with a1, a3 and a4: it is the pivot, and Hill and Lankov dispute it
+    assert data.issues[0].pivot == "a2"
+    assert issue_sides(data.issues[0], data.claims) == (
+        ["ChinaFile contributor D"], ["Andrei Lankov", "Christopher Hill"], [])
+    assert issue_sides(data.issues[1], data.claims) == (["Andrei Lankov"], ["ChinaFile contributor D"], [])
 
 
-def test_sides_strongest_relation_wins_and_unlinked_last():
-    claims = {c.id: c for c in (
-        _claim("x", "A", "d", "x"), _claim("y", "B", "d", "y"), _claim("z", "C", "d", "z"),
-        _claim("w", "D", "d", "w"))}
-    issue = Issue(id="issue-1", label="t", claim_ids=("x", "y", "z", "w"))
-    rels = [Relation("x", "y", "agree", 0.9, "issue-1"),
-            Relation("y", "z", "disagree", 0.8, "issue-1"),
-            Relation("x", "z", "agree", 0.3, "issue-1")]  # contradicts, weaker: ignored
-    assert sides(issue, rels, claims) == [["A", "B"], ["C"], ["D"]]
-    assert sides(issue, list(reversed(rels)), claims) == [["A", "B"], ["C"], ["D"]]
+def test_issue_map_columns_are_sides_with_the_pivot_marked():
+    data = small_data()
+    source = issue_graph(data, data.issues[0], _palette(data)).source
+    backs, disputes = source.index(style.SIDE_BACKS), source.index(style.SIDE_DISPUTES)
+    assert backs < disputes and style.SIDE_NONE not in source
+    pivot_node = next(line for line in source.splitlines() if style.PIVOT_TAG in line)
+    assert "The train was" not in pivot_node and f"penwidth={style.PIVOT_PENWIDTH}" in pivot_node
+    lonely = replace(data.issues[0], pivot="a1", backing=(), disputing=())
+    plain = issue_graph(data, lonely, _palette(data)).source
+    assert style.NO_SIDES in plain and style.PIVOT_TAG not in plain
+
+
+def test_overview_shows_who_backs_and_who_disputes():
+    data = small_data()
+    source = overview_graph(data, _palette(data)).source
+    assert source.count(f">{style.SIDE_BACKS}<") == 2 and source.count(f">{style.SIDE_DISPUTES}<") == 2
+    # the two side tables of an issue are joined by the disagree edge
+    assert len(re.findall(r"i\ds1 -> i\ds2 \[.*color=\"#CC3311\"", source)) == 2
 
 
 # --- caps, text ------------------------------------------------------------------------
@@ -303,13 +316,13 @@ def test_render_svg_and_png_with_dot(tmp_path):
         assert run.returncode == 0 and not run.stderr, run.stderr
 
 
-def test_overview_camp_chips_in_rows_with_a_cap(monkeypatch):
+def test_overview_side_chips_in_rows_with_a_cap(monkeypatch):
     from argmap import render
 
     monkeypatch.setattr(style, "MAX_OVERVIEW_ANALYSTS", 4)
     monkeypatch.setattr(style, "OVERVIEW_CAMP_COLUMNS", 3)
     names = ["A1", "A2", "A3", "A4", "A5", "A6"]
-    label = render._camp_label("side A", names, analyst_palette(names))
+    label = render._side_label("backs the pivot", names, analyst_palette(names))
     rows = label.split("<TR>")[1:]
     assert len(rows) == 4  # heading, 3 chips, 1 chip, "+2 more"
     assert rows[1].count("<TD BGCOLOR") == 3 and rows[2].count("<TD BGCOLOR") == 1

@@ -61,7 +61,7 @@ def tables(conn) -> set[str]:
 
 def test_fresh_store_has_latest_schema(tmp_path):
     store = Store(tmp_path / "sub" / "new.db")  # the folder is created
-    assert store.version == len(MIGRATIONS) == 3
+    assert store.version == len(MIGRATIONS) == 4
     assert {"documents", "analysts", "claims", "embeddings", "issues", "issue_claims", "relations",
             "meta"} <= tables(store.conn)
     schema = store.conn.execute("SELECT sql FROM sqlite_master ORDER BY name").fetchall()
@@ -88,10 +88,37 @@ def test_a_version_2_store_gains_readings_and_keeps_its_claims(tmp_path, monkeyp
     old.close()
     monkeypatch.setattr(store_mod, "MIGRATIONS", list(MIGRATIONS))
     new = Store(tmp_path / "old.db")
-    assert new.version == 3
+    assert new.version == 4
     [c] = new.claims()
     assert (c.id, c.text, c.analyst, c.reading, c.stance_text) == ("c1", "it works.", "Ann", "", "it works.")
     new.close()
+
+
+def test_a_version_3_store_keeps_its_issues_with_the_central_claim_as_pivot(tmp_path, monkeypatch):
+    import argmap.store as store_mod
+
+    monkeypatch.setattr(store_mod, "MIGRATIONS", list(MIGRATIONS[:3]))
+    old = Store(tmp_path / "old.db")
+    old.conn.execute("INSERT INTO issues (id, position, label, keyphrases, central_claim) VALUES ('issue-1', 0, 'L', '[]', 'c1')")
+    old.conn.execute("INSERT INTO issue_claims (issue_id, claim_id, rank) VALUES ('issue-1', 'c1', 0), ('issue-1', 'c2', 1)")
+    old.conn.commit()
+    old.close()
+    monkeypatch.setattr(store_mod, "MIGRATIONS", list(MIGRATIONS))
+    new = Store(tmp_path / "old.db")
+    assert new.version == 4
+    [issue] = new.issues()
+    assert (issue.claim_ids, issue.pivot, issue.backing, issue.disputing) == (("c1", "c2"), "c1", (), ())
+    new.close()
+
+
+def test_issue_sides_round_trip(tmp_path):
+    from argmap.models import Issue
+
+    s = Store(tmp_path / "s.db")
+    issue = Issue("issue-1", "L", ("k",), "c1", ("c1", "c2", "c3", "c4"), "c2", ("c2", "c1"), ("c4",))
+    s.save_analysis([issue], [], {})
+    assert s.issues() == [issue]
+    s.close()
 
 
 def test_reopening_runs_no_migration(tmp_path, monkeypatch):
@@ -100,11 +127,11 @@ def test_reopening_runs_no_migration(tmp_path, monkeypatch):
 
     monkeypatch.setattr(store_mod, "MIGRATIONS", list(MIGRATIONS) + ["CREATE TABLE added_later (x INTEGER)"])
     s = Store(tmp_path / "a.db")
-    assert s.version == 4 and "added_later" in tables(s.conn)
+    assert s.version == 5 and "added_later" in tables(s.conn)
     s.close()
-    monkeypatch.setattr(store_mod, "MIGRATIONS", ["THIS IS NOT SQL"] * 3 + ["CREATE TABLE added_later (x INTEGER)"])
-    s = Store(tmp_path / "a.db")  # already at version 4: nothing is executed
-    assert s.version == 4
+    monkeypatch.setattr(store_mod, "MIGRATIONS", ["THIS IS NOT SQL"] * 4 + ["CREATE TABLE added_later (x INTEGER)"])
+    s = Store(tmp_path / "a.db")  # already at version 5: nothing is executed
+    assert s.version == 5
     s.close()
 
 

@@ -1,0 +1,43 @@
+"""Options and helpers shared by argmap's click commands (cli.py, cli_analysis.py, cli_views.py)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .services import METHODS
+from .store import DB_ENV, DEFAULT_DB, Store
+
+db_option = click.option(
+    "--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help=f"SQLite database file. Default: ${DB_ENV} if set, else ./{DEFAULT_DB}.",
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object per line instead of a table.")
+analyst_filter = click.option("--analyst", default=None, metavar="NAME", help="Only claims by this analyst (case-insensitive).")
+document_filter = click.option("--document", default=None, metavar="ID", help="Only claims from this document id (see `argmap documents`).")
+model_option = click.option(
+    "--model", default=None, metavar="NAME_OR_PATH",
+    help="sentence-transformers model for embeddings. Default: the bundled all-MiniLM-L6-v2 (offline).",
+)
+method_option = click.option(
+    "--method", type=click.Choice(METHODS), default="argmap", show_default=True,
+    help="How agreement is told from disagreement: argmap's trained stance model (agree / disagree / neither), "
+         "or plain cosine similarity (the baseline; it cannot detect disagreement).",
+)
+
+
+def open_store(db_path: Path | None) -> Store:
+    return Store(db_path)
+
+
+def iter_progress(label):
+    """Wraps an iterable in a progress bar on a terminal; nothing when stderr is piped."""
+    def wrap(items):
+        items = list(items)
+        if not sys.stderr.isatty() or len(items) < 2:
+            yield from items
+            return
+        with click.progressbar(items, label=label, file=sys.stderr) as bar:
+            yield from bar
+    return wrap

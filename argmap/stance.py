@@ -1,0 +1,195 @@
+"""argmap's stance model (v5): does claim A agree with claim B, disagree with it, or neither?
+
+A sentence-transformers ``CrossEncoder`` over the bundled all-MiniLM-L6-v2 with a PEFT LoRA
+adapter and a three-way head, trained by ``scripts/train_stance.py`` on NLI pairs (MultiNLI,
+SNLI, SICK) and argument data (ArgKP, PERSPECTRUM, IBM claim stance). The adapter ships in
+``argmap/resources/stance/``: ``adapter_model.safetensors`` and ``adapter_config.json`` (PEFT's
+own format) and ``config.json`` (argmap's: the temperature that calibrates the probabilities
+and the relation thresholds, all chosen on dev data, and how the model was trained).
+
+The pair is read as one sequence ``[CLS] a [SEP] b [SEP]`` (for a stance toward a topic,
+``[CLS] topic [SEP] a [SEP] b [SEP]``). ``probabilities`` gives, per pair, calibrated
+P(neither), P(agree), P(disagree) in one direction; ``relate`` averages both directions, so
+the result does not depend on the order of the pair.
+
+torch, transformers, sentence-transformers and peft are imported only when a model is loaded.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from .errors import ModelError
+
+FORMAT = "argmap-stance"
+FORMAT_VERSION = 1
+CONFIG_FILE = "config.json"
+ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors")
+CLASSES = ("neither", "agree", "disagree")
+NEITHER, AGREE, DISAGREE = 0, 1, 2
+
+
+def default_path() -> Path:
+    return Path(__file__).parent / "resources" / "stance"
+
+
+def _quiet_offline() -> None:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    import logging
+
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    logging.getLogger("sentence_transformers").setLevel(logging.ERROR)
+
+
+def new_cross_encoder(max_length: int = 128):
+    """A fresh three-way CrossEncoder on the bundled MiniLM (head not trained): for training."""
+    from .embed import bundled_model_dir
+
+    base = bundled_model_dir()
+    _quiet_offline()
+    from sentence_transformers.cross_encoder import CrossEncoder
+
+    return CrossEncoder(str(base), num_labels=len(CLASSES), max_length=max_length, device="cpu",
+                        local_files_only=True)
+
+
+class StanceModel:
+    """Loaded stance model; deterministic (eval mode). See the module docstring."""
+
+    def __init__(self, cross_encoder, config: dict, path: Path):
+        self.ce = cross_encoder
+        self.config = config
+        self.path = path
+        self.name = f"{config.get('name', 'argmap-stance')}-v{config.get('version', '?')}"
+        self.temperature = float(config.get("temperature", 1.0))
+        thr = config.get("thresholds", {})
+        self.agree_threshold = float(thr.get("agree", 0.5))
+        self.disagree_threshold = float(thr.get("disagree", 0.5))
+        self.second_pass_floor = float(config.get("second_pass_floor", 0.0))
+        self.match_agree_weight = float(config.get("match_agree_weight", 1000.0))
+        self.topic_rule = config.get("topic_rule", "direct")
+        self.batch_size = 64
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, config: dict | None = None) -> "StanceModel":
+        """The model in ``path`` (default: the shipped one); ``config`` replaces its config.json
+        (training scripts score adapters that have none yet)."""
+        p = Path(path) if path else default_path()
+        cfg_path = p / CONFIG_FILE
+        for f in ([] if config is not None else [cfg_path]) + [p / n for n in ADAPTER_FILES]:
+            if not f.is_file():
+                raise ModelError(f"{f}: stance model file is missing (run scripts/train_stance.py or reinstall argmap)")
+        if config is None:
+            try:
+                config = json.loads(cfg_path.read_text(encoding="utf-8"))
+                if not isinstance(config, dict):
+                    raise ValueError("not a JSON object")
+            except (ValueError, UnicodeDecodeError) as e:
+                raise ModelError(f"{cfg_path}: corrupt stance model config ({e})".splitlines()[0]) from e
+            if config.get("format") != FORMAT or config.get("format_version") != FORMAT_VERSION:
+                raise ModelError(f"{cfg_path}: not an {FORMAT} v{FORMAT_VERSION} config")
+        try:
+            import warnings
+
+            with warnings.catch_warnings():  # library deprecation notices are not the user's business
+                warnings.simplefilter("ignore")
+                ce = new_cross_encoder(int(config.get("max_length", 128)))
+                from peft import PeftModel
+
+                peft_model = PeftModel.from_pretrained(ce[0].model, str(p))
+                ce[0].model = peft_model.merge_and_unload()  # plain weights: faster, same numbers
+            ce.eval()
+        except ModelError:
+            raise
+        except Exception as e:  # noqa: BLE001 - any load failure is one message
+            raise ModelError(f"{p}: cannot load the stance model ({e})".splitlines()[0]) from e
+        return cls(ce, config, p)
+
+    # ------------------------------------------------------------------ scoring
+
+    def logits(self, a: Sequence[str], b: Sequence[str], topic: Sequence[str] | None = None,
+               progress: bool = False) -> np.ndarray:
+        """(n, 3) raw logits, one direction (a read first)."""
+        a, b = list(a), list(b)
+        if len(a) != len(b) or (topic is not None and len(topic) != len(a)):
+            raise ValueError("a, b (and topic) must have the same length")
+        if not a:
+            return np.zeros((0, len(CLASSES)), dtype=np.float32)
+        firsts = [f"{t} [SEP] {x}" if t else x for x, t in zip(a, topic)] if topic is not None else a
+        import torch
+
+        order = sorted(range(len(a)), key=lambda i: len(firsts[i]) + len(b[i]))
+        out = np.zeros((len(a), len(CLASSES)), dtype=np.float32)
+        done = 0
+        with torch.inference_mode():
+            for s in range(0, len(order), self.batch_size):
+                idx = order[s:s + self.batch_size]
+                tokens = self.ce.preprocess([(firsts[i], b[i]) for i in idx])
+                out[idx] = self.ce(tokens)["scores"].float().numpy()
+                done += len(idx)
+                if progress:
+                    print(f"\r  stance model: {done}/{len(a)} pairs", end="", file=sys.stderr, flush=True)
+        if progress:
+            print(file=sys.stderr)
+        return out
+
+    def probabilities(self, a: Sequence[str], b: Sequence[str], topic: Sequence[str] | None = None,
+                      progress: bool = False) -> np.ndarray:
+        """(n, 3) calibrated P(neither), P(agree), P(disagree), one direction."""
+        return softmax(self.logits(a, b, topic, progress) / self.temperature)
+
+    def relate(self, a: Sequence[str], b: Sequence[str], progress: bool = False,
+               floor: float | None = None) -> np.ndarray:
+        """(n, 3) probabilities averaged over both directions, so the pair's order does not matter.
+
+        Pairs are put in a canonical order (the smaller text first) and read that way; the
+        reverse reading is added only where the first gives P(agree) or P(disagree) of at least
+        ``floor`` (default: the config's ``second_pass_floor``, chosen on dev so that no
+        decision changes), since a pair far below both thresholds stays "neither" whatever the
+        reverse says. Pairs left at one reading keep its probabilities.
+        """
+        a, b = list(a), list(b)
+        floor = self.second_pass_floor if floor is None else floor
+        first = [min(x, y) for x, y in zip(a, b)]
+        second = [max(x, y) for x, y in zip(a, b)]
+        out = self.probabilities(first, second, progress=progress)
+        again = [i for i in range(len(a)) if max(out[i, AGREE], out[i, DISAGREE]) >= floor]
+        if again:
+            rev = self.probabilities([second[i] for i in again], [first[i] for i in again], progress=progress)
+            out[again] = (out[again] + rev) / 2.0
+        return out
+
+    def stance(self, a: Sequence[str], b: Sequence[str], topic: Sequence[str] | None = None,
+               progress: bool = False) -> np.ndarray:
+        """(n,) P(agree) - P(disagree) in [-1, 1], one direction: +1 = a supports b.
+
+        With a ``topic`` (the question both address) and the config's ``topic_rule`` "product",
+        the answer is whether the two take the same side of it: stance(a, topic) x
+        stance(b, topic); with "direct", ``topic [SEP] a`` is read against b."""
+        if topic is not None and self.topic_rule == "product":
+            a, b, topic = list(a), list(b), list(topic)
+            s = self.stance(a + b, topic + topic, progress=progress)
+            return (s[: len(a)] * s[len(a):]).astype(np.float32)
+        p = self.probabilities(a, b, topic, progress)
+        return (p[:, AGREE] - p[:, DISAGREE]).astype(np.float32)
+
+    def match(self, a: Sequence[str], b: Sequence[str], progress: bool = False) -> np.ndarray:
+        """(n,) P(agree), one direction: how well a makes b's point. The key-point match score of
+        ``argmap eval`` adds it to the plain cosine with the config's ``match_agree_weight``."""
+        return self.probabilities(a, b, progress=progress)[:, AGREE].astype(np.float32)
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    z = logits - logits.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return (e / e.sum(axis=-1, keepdims=True)).astype(np.float32)

@@ -13,6 +13,8 @@ from typing import Sequence
 
 import numpy as np
 
+from .relations import stance_of
+
 _WORD = re.compile(r"[\w'’-]+", re.UNICODE)
 
 
@@ -81,8 +83,7 @@ class FakeStance:
         return self.probabilities(a, b)
 
     def stance(self, a: Sequence[str], b: Sequence[str], topic=None, progress: bool = False) -> np.ndarray:
-        p = self.probabilities(a, b)
-        return p[:, 1] - p[:, 2]
+        return stance_of(self.probabilities(a, b))
 
     def match(self, a: Sequence[str], b: Sequence[str], progress: bool = False) -> np.ndarray:
         return self.probabilities(a, b)[:, 1]

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from .errors import ArgmapError
+from .relations import decide
 from .store import Store
 
 
@@ -83,5 +84,5 @@ def counter_search(store: Store, query: str, query_vector: np.ndarray, model: st
     probs = np.asarray(scorer.relate([readings.get(i, near[i].text) for i in ids], [query] * len(ids)))
     floor = scorer.disagree_threshold / 2
     hits = [Hit(near[i].id, near[i].text, near[i].analyst, near[i].document, near[i].issue, round(float(p[2]), 4))
-            for i, p in zip(ids, probs) if p[2] > p[1] and p[2] >= floor]
+            for i, p in zip(ids, probs) if decide(p, scorer.agree_threshold, floor)[0] == "disagree"]
     return sorted(hits, key=lambda h: (-h.score, h.id))[:k]

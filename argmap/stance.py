@@ -25,6 +25,7 @@ from typing import Sequence
 import numpy as np
 
 from .errors import ModelError
+from .relations import stance_of
 
 FORMAT = "argmap-stance"
 FORMAT_VERSION = 1
@@ -180,8 +181,7 @@ class StanceModel:
             a, b, topic = list(a), list(b), list(topic)
             s = self.stance(a + b, topic + topic, progress=progress)
             return (s[: len(a)] * s[len(a):]).astype(np.float32)
-        p = self.probabilities(a, b, topic, progress)
-        return (p[:, AGREE] - p[:, DISAGREE]).astype(np.float32)
+        return stance_of(self.probabilities(a, b, topic, progress))
 
     def match(self, a: Sequence[str], b: Sequence[str], progress: bool = False) -> np.ndarray:
         """(n,) P(agree), one direction: how well a makes b's point. The key-point match score of

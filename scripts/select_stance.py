@@ -122,7 +122,7 @@ def fit_temperature(model: StanceModel, data_dir) -> tuple[float, dict]:
 def choose_thresholds(model: StanceModel, data_dir, precision: float) -> tuple[dict, dict]:
     from argmap.embed import load_embedder
     from argmap.question import QuestionEncoder
-    from argmap.relations import candidate_pairs
+    from argmap.relations import candidate_pairs, decide
 
     ps = ev.load_perspectrum(data_dir, "dev")
     pool, member = ev.perspective_pool(ps)
@@ -133,8 +133,9 @@ def choose_thresholds(model: StanceModel, data_dir, precision: float) -> tuple[d
     probs = model.relate([text_of[a] for a, _ in cand], [text_of[b] for _, b in cand], floor=0.0)
     table = {}
     for t in GRID:
-        dis = [(int(a), int(b), "disagree") for (a, b), p in zip(cand, probs) if p[2] >= t and p[2] > p[1]]
-        agr = [(int(a), int(b), "agree") for (a, b), p in zip(cand, probs) if p[1] >= t and p[1] > p[2]]
+        kinds = [decide(p, t, t)[0] for p in probs]
+        dis = [(int(a), int(b), k) for (a, b), k in zip(cand, kinds) if k == "disagree"]
+        agr = [(int(a), int(b), k) for (a, b), k in zip(cand, kinds) if k == "agree"]
         d, a = ev.clash_scores(pool, member, dis), ev.clash_scores(pool, member, agr)
         table[t] = {k: round(v, 4) for k, v in d.items() if not k.startswith("agree_")}
         table[t].update({k: round(v, 4) for k, v in a.items() if k.startswith("agree_")})

@@ -18,7 +18,7 @@ issues (or in none) are listed apart, as links across issues (``Comparison.acros
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .errors import ArgmapError
 from .models import Claim, Document, Issue, Relation
@@ -199,6 +199,9 @@ def comparison_graph(cmp: Comparison, documents: Mapping[str, Document], palette
     issue_of = {c.id: ic.issue for ic in cmp.issues for c in ic.a_claims + ic.b_claims}
 
     g = render.new_graph("comparison", "LR", getattr(style, "COMPARE_RANKSEP", style.RANKSEP))
+    # the map names the sides by their labels cut to style.NAME_MAX_CHARS (tooltips keep them whole)
+    cmp = replace(cmp, a=replace(cmp.a, label=render.short_name(cmp.a.label)),
+                  b=replace(cmp.b, label=render.short_name(cmp.b.label)))
     title = render.wrap(f"{cmp.a.label}  vs  {cmp.b.label}", style.ISSUE_LABEL_WRAP)
     notes = [cmp.summary()]
     if not left or not right:
@@ -219,8 +222,8 @@ def comparison_graph(cmp: Comparison, documents: Mapping[str, Document], palette
                     text = render.wrap(render.truncate(c.text, style.CLAIM_MAX_CHARS), style.CLAIM_WRAP)
                     issue = issue_of.get(c.id)
                     tag = getattr(style, "COMPARE_ISSUE_TAG", "[{issue_id}]").format(issue_id=issue.id) if issue else ""
-                    label = render.plain_label(text) + render.plain_label(
-                        [f"{style.ANALYST_PREFIX}{c.analyst}  {tag}".rstrip()], "\\r")
+                    label = render.claim_label(
+                        text, f"{style.ANALYST_PREFIX}{render.short_name(c.analyst)}  {tag}".rstrip())
                     same.node(node[c.id], label=label, fillcolor=render.fill(palette, c.analyst),
                               style=f"{style.CLAIM_STYLE},{render.analyst_border(palette, c.analyst)}",
                               tooltip=render.tooltip(c, documents))

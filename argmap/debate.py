@@ -273,8 +273,7 @@ def debate_graph(pack: DebatePack, palette: Mapping[str, str], per_side: int | N
                      fontsize=str(style.CLUSTER_FONT_SIZE))
             for d in items:
                 text = render.wrap(render.truncate(d.claim.text, style.CLAIM_MAX_CHARS), style.CLAIM_WRAP)
-                label = render.plain_label([f"{d.ref}"] + text) + render.plain_label(
-                    [style.ANALYST_PREFIX + d.claim.analyst], "\\r")
+                label = render.claim_label([d.ref] + text, style.ANALYST_PREFIX + render.short_name(d.claim.analyst))
                 sub.node(d.ref, label=label, fillcolor=render.fill(palette, d.claim.analyst),
                          style=f"{style.CLAIM_STYLE},{render.analyst_border(palette, d.claim.analyst)}",
                          tooltip=render.esc(f"{d.claim.analyst}, {d.source()}"))

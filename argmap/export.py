@@ -11,17 +11,17 @@ Pure functions from plain data to text. Formats:
   ``participants`` and ``schemefulfillments``. Each RA/CA node has one premise and one
   conclusion: the relation's first claim supports / conflicts with its second.
 * CSV: ``claims`` (one row per claim, with its source and issue) or ``relations`` (one row
-  per agree/disagree link, both claims spelled out).
+  per agree/disagree link, both claims spelled out). Text cells that a spreadsheet would run as
+  a formula start with ' (``output.csv_text``).
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from collections.abc import Mapping, Sequence
 
 from .models import Claim, Document, Issue, Relation
+from .output import csv_text
 
 FORMATS = ("argdown", "aif", "csv")
 CSV_TABLES = ("claims", "relations")
@@ -127,35 +127,31 @@ def to_aif(claims: Sequence[Claim], relations: Sequence[Relation], documents: Ma
 
 def claims_csv(claims: Sequence[Claim], issues: Sequence[Issue], documents: Mapping[str, Document]) -> str:
     issue_of = {cid: iss for iss in issues for cid in iss.claim_ids}
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["claim_id", "analyst", "claim", "issue", "issue_label", "side", "central_to_issue", "document",
-                "outlet", "date", "url", "paragraph"])
+    rows = [["claim_id", "analyst", "claim", "issue", "issue_label", "side", "central_to_issue", "document",
+             "outlet", "date", "url", "paragraph"]]
     for c in claims:
         iss = issue_of.get(c.id)
         doc = documents.get(c.document)
         side = "" if iss is None else "pivot" if iss.pivot == c.id and (iss.disputing or len(iss.backing) > 1) else \
             {1: "backs the pivot", -1: "disputes the pivot", 0: ""}[iss.side(c.id)]
-        w.writerow([c.id, c.analyst, _squash(c.text), iss.id if iss else "", iss.label if iss else "", side,
-                    "yes" if iss and iss.central_claim == c.id else "", c.document, doc.outlet if doc else "",
-                    doc.date if doc else "", doc.url if doc else "", c.paragraph])
-    return buf.getvalue()
+        rows.append([c.id, c.analyst, _squash(c.text), iss.id if iss else "", iss.label if iss else "", side,
+                     "yes" if iss and iss.central_claim == c.id else "", c.document, doc.outlet if doc else "",
+                     doc.date if doc else "", doc.url if doc else "", c.paragraph])
+    return csv_text(rows)
 
 
 def relations_csv(claims: Sequence[Claim], issues: Sequence[Issue], relations: Sequence[Relation]) -> str:
     by_id = {c.id: c for c in claims}
     labels = {i.id: i.label for i in issues}
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["relation", "confidence", "issue", "issue_label", "analyst_a", "claim_a", "analyst_b", "claim_b",
-                "claim_a_id", "claim_b_id"])
+    rows = [["relation", "confidence", "issue", "issue_label", "analyst_a", "claim_a", "analyst_b", "claim_b",
+             "claim_a_id", "claim_b_id"]]
     for r in relations:
         a, b = by_id.get(r.a), by_id.get(r.b)
         if a is None or b is None:
             continue
-        w.writerow([r.kind, f"{r.score:.2f}", r.issue, labels.get(r.issue, ""), a.analyst, _squash(a.text),
-                    b.analyst, _squash(b.text), r.a, r.b])
-    return buf.getvalue()
+        rows.append([r.kind, f"{r.score:.2f}", r.issue, labels.get(r.issue, ""), a.analyst, _squash(a.text),
+                     b.analyst, _squash(b.text), r.a, r.b])
+    return csv_text(rows)
 
 
 def check_aif(aif: dict) -> list[str]:

@@ -1,20 +1,24 @@
 """Write a debate pack as Markdown and as a printable HTML handout (and PDF where possible).
 
 The HTML is one self-contained file (CSS and the debate map inlined) styled for A4/Letter
-printing. PDF is made with Debian's headless Chromium when it is installed, else with
-WeasyPrint when that Python package is importable; otherwise it is skipped.
+printing, with a Content-Security-Policy that allows nothing else (no script, no fetch). Corpus
+text is escaped in both (in Markdown: no raw HTML, no link, no math), and only http(s) URLs
+become links (``output.safe_url``). PDF is made with Debian's headless Chromium when it is
+installed, else with WeasyPrint when that Python package is importable; otherwise it is skipped.
 """
 from __future__ import annotations
 
 import base64
 import html
 import os
+import re
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
 from .debate import STRENGTH_RULE, DebateClaim, DebatePack
+from .output import clean_text, safe_url, write_atomic
 
 HOW_TO = [
     "Each side has its own list of claims (FOR and AGAINST the motion), strongest first. "
@@ -30,15 +34,36 @@ ABOUT = ("Claims were chosen by their meaning's similarity to the motion and sor
          "wrong side, say why \u2014 that is a good debating point too.")
 
 
+# CSP of the handout: its inline <style> and the debate map inlined as a data: image, nothing else
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#$])")
+_MD_SCHEME = re.compile(r"\b(javascript|vbscript|data|file)(:)", re.I)
+
+
+def md(text: str) -> str:
+    """Corpus text as inline Markdown that reads the same and can do nothing: one line, HTML
+    escaped (<script> becomes &lt;script&gt;), link, emphasis, table and math syntax
+    backslash-escaped, and the colon of a script-capable scheme (javascript:) escaped."""
+    text = html.escape(" ".join(clean_text(text).split()), quote=False)
+    return _MD_SCHEME.sub(r"\1\\\2", _MD_SPECIAL.sub(r"\\\1", text))
+
+
+def _md_link(url: str, before: str = "") -> str:
+    """``before`` and an autolink to an http(s) URL, else nothing."""
+    url = safe_url(url)
+    return f"{before}<{url}>" if url else ""
+
+
 def _md_claim(d: DebateClaim) -> str:
-    src = d.source() + (f" \u2014 <{d.document.url}>" if d.document and d.document.url else "")
-    backers = f" Also backed by: {', '.join(d.backers)}." if d.backers else ""
-    return (f"**{d.ref}. {d.claim.analyst}** ({src}), strength {d.strength:.2f}:{backers}\n\n"
-            f"> {d.claim.text}\n")
+    src = md(d.source()) + (_md_link(d.document.url, " \u2014 ") if d.document else "")
+    backers = f" Also backed by: {md(', '.join(d.backers))}." if d.backers else ""
+    return (f"**{d.ref}. {md(d.claim.analyst)}** ({src}), strength {d.strength:.2f}:{backers}\n\n"
+            f"> {md(d.claim.text)}\n")
 
 
 def markdown(pack: DebatePack, map_name: str | None = None) -> str:
-    out = [f"# Debate pack: {pack.motion}", "", f"*Motion:* **{pack.motion}**  ", f"*Prepared:* {pack.prepared}", "",
+    motion = md(pack.motion)
+    out = [f"# Debate pack: {motion}", "", f"*Motion:* **{motion}**  ", f"*Prepared:* {md(pack.prepared)}", "",
            "## How to use this pack", ""]
     out += [f"{k}. {t}" for k, t in enumerate(HOW_TO, 1)] + ["", f"*{STRENGTH_RULE}*", ""]
     for title, items in (("Arguments FOR the motion", pack.pro), ("Arguments AGAINST the motion", pack.con)):
@@ -46,17 +71,17 @@ def markdown(pack: DebatePack, map_name: str | None = None) -> str:
         out += [_md_claim(d) for d in items] or ["*No claim in the corpus argues this side.*", ""]
     out += ["## Clashes", "", "| FOR | AGAINST | why paired |", "|---|---|---|"]
     for c in pack.clashes:
-        cell = lambda d: f"**{d.ref}** {d.claim.analyst}: \u201c{d.claim.text}\u201d".replace("|", "\\|")  # noqa: E731
-        out.append(f"| {cell(c.pro)} | {cell(c.con)} | {c.reason} ({c.score:.2f}) |")
+        cell = lambda d: f"**{d.ref}** {md(d.claim.analyst)}: \u201c{md(d.claim.text)}\u201d"  # noqa: E731
+        out.append(f"| {cell(c.pro)} | {cell(c.con)} | {md(c.reason)} ({c.score:.2f}) |")
     for side, title in (("for", "Questions the FOR side can ask"), ("against", "Questions the AGAINST side can ask")):
         out += ["", f"## {title}", ""]
-        out += [f"{k}. {q.text}" for k, q in enumerate((q for q in pack.questions if q.asked_by == side), 1)]
+        out += [f"{k}. {md(q.text)}" for k, q in enumerate((q for q in pack.questions if q.asked_by == side), 1)]
     if map_name:
         out += ["", "## Debate map", "", f"![Debate map: FOR left, motion centre, AGAINST right]({map_name})"]
     out += ["", "## Sources", ""]
     for d in pack.sources:
-        out.append(f"- {d.title} \u2014 {d.outlet or 'unknown outlet'}, {d.date or 'undated'}"
-                   + (f". <{d.url}>" if d.url else ""))
+        out.append(f"- {md(d.title)} \u2014 {md(d.outlet or 'unknown outlet')}, {md(d.date or 'undated')}"
+                   + _md_link(d.url, ". "))
     out += ["", f"*{ABOUT}*", ""]
     return "\n".join(out)
 
@@ -101,12 +126,18 @@ ol.q li { margin-bottom: 2mm; break-inside: avoid; page-break-inside: avoid; }
 
 
 def _e(text: str) -> str:
-    return html.escape(text, quote=True)
+    """Corpus text as HTML text or attribute value (``clean_text`` applied)."""
+    return html.escape(clean_text(text), quote=True)
+
+
+def _a(url: str, before: str = "") -> str:
+    """``before`` and a link to an http(s) URL, else nothing."""
+    url = safe_url(url)
+    return f'{before}<a href="{_e(url)}">{_e(url)}</a>' if url else ""
 
 
 def _html_claim(d: DebateClaim) -> str:
-    doc = d.document
-    link = f' \u2014 <a href="{_e(doc.url)}">{_e(doc.url)}</a>' if doc and doc.url else ""
+    link = _a(d.document.url, " \u2014 ") if d.document else ""
     backers = f"<br>Also backed by: {_e(', '.join(d.backers))}" if d.backers else ""
     return (f'<div class="claim"><div class="who"><span class="ref">{d.ref}</span> {_e(d.claim.analyst)}</div>'
             f"<blockquote>\u201c{_e(d.claim.text)}\u201d</blockquote>"
@@ -130,7 +161,7 @@ def html_handout(pack: DebatePack, map_svg: bytes | None = None) -> str:
         qs.append(f'<section class="side {cls}"><h2>{title}</h2><ol class="q">{items}</ol></section>')
     sources = "".join(
         f"<li>{_e(d.title)} \u2014 {_e(d.outlet or 'unknown outlet')}, {_e(d.date or 'undated')}"
-        + (f'. <a href="{_e(d.url)}">{_e(d.url)}</a>' if d.url else "") + "</li>" for d in pack.sources)
+        + _a(d.url, ". ") + "</li>" for d in pack.sources)
     figure = ""
     if map_svg:
         data = base64.b64encode(map_svg).decode("ascii")
@@ -139,7 +170,8 @@ def html_handout(pack: DebatePack, map_svg: bytes | None = None) -> str:
                   f'<img alt="Debate map" src="data:image/svg+xml;base64,{data}"></section>')
     how = "".join(f"<li>{_e(t)}</li>" for t in HOW_TO)
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Debate pack: {_e(pack.motion)}</title>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{CSP}"><title>Debate pack: {_e(pack.motion)}</title>
 <style>{CSS}</style></head><body>
 <h1>Debate preparation pack</h1>
 <div class="motion">Motion: {_e(pack.motion)}</div>
@@ -196,12 +228,12 @@ def write_pack(pack: DebatePack, out_dir: Path, map_svg: bytes | None = None, pd
     map_name = None
     if map_svg:
         p = out_dir / "debate-map.svg"
-        p.write_bytes(map_svg)
+        write_atomic(p, map_svg)
         map_name = p.name
         written.append(p)
     for name, text in (("debate.md", markdown(pack, map_name)), ("debate.html", html_handout(pack, map_svg))):
         p = out_dir / name
-        p.write_text(text, encoding="utf-8")
+        write_atomic(p, text.encode("utf-8"))
         written.append(p)
     if pdf:
         target = out_dir / "debate.pdf"

@@ -1,6 +1,7 @@
 """Stance matrix (analysts × issues) and agreement matrix (analysts × analysts).
 
-Pure functions over plain data, plus matplotlib pictures (Agg backend) and CSV text.
+Pure functions over plain data, plus matplotlib pictures (Agg backend) and CSV text (text cells
+that a spreadsheet would run as a formula start with ', see ``output.csv_text``).
 
 Rule for a cell (analyst, issue), stated in ``RULE`` and printed by ``argmap matrix --help``:
 each issue has a pivot claim and sides (argmap/issues.py: the relations followed outward from
@@ -22,13 +23,12 @@ agreement share = agree ÷ shared, score = (agree − disagree) ÷ shared, in [-
 """
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .compare import Side, compare
 from .models import Claim, Issue, Relation
+from .output import clean_text, csv_text
 
 POSITIONS = ("for", "against", "mixed", "speaks", "silent")
 SYMBOL = {"for": "+", "against": "−", "mixed": "±", "speaks": "•", "silent": ""}
@@ -119,34 +119,32 @@ def agreement_matrix(claims: Sequence[Claim], issues: Sequence[Issue], relations
 
 def stance_csv(m: StanceMatrix) -> str:
     """One row per issue: id, label, verdict, central claim, then one column per analyst."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["issue", "label", "verdict", "pivot_claim", *m.analysts])
-    for issue in m.issues:
-        w.writerow([issue.id, issue.label, m.verdict[issue.id], issue.pivot,
-                    *(m.cell(a, issue.id) for a in m.analysts)])
-    return buf.getvalue()
+    rows = [["issue", "label", "verdict", "pivot_claim", *m.analysts]]
+    rows += [[issue.id, issue.label, m.verdict[issue.id], issue.pivot, *(m.cell(a, issue.id) for a in m.analysts)]
+             for issue in m.issues]
+    return csv_text(rows)
 
 
 def agreement_csv(analysts: Sequence[str], pairs: dict) -> str:
     """Long format, one row per pair of analysts (spreadsheet-friendly: filter and sort)."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["analyst_a", "analyst_b", "shared_issues", "agree", "disagree", "mixed", "agreement_share",
-                "agreement_score"])
+    rows = [["analyst_a", "analyst_b", "shared_issues", "agree", "disagree", "mixed", "agreement_share",
+             "agreement_score"]]
     for i, a in enumerate(analysts):
         for b in analysts[i + 1:]:
             p = pairs[(a, b)]
-            w.writerow([a, b, p.shared, p.agree, p.disagree, p.mixed,
-                        "" if p.share is None else f"{p.share:.2f}", "" if p.score is None else f"{p.score:.2f}"])
-    return buf.getvalue()
+            rows.append([a, b, p.shared, p.agree, p.disagree, p.mixed,
+                         "" if p.share is None else f"{p.share:.2f}", "" if p.score is None else f"{p.score:.2f}"])
+    return csv_text(rows)
 
 
 # --- pictures -----------------------------------------------------------------------------
 
 def _short(text: str, n: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= n else text[: n - 1].rsplit(" ", 1)[0] + "…"
+    """Corpus text as a matplotlib label: cleaned (``clean_text``), cut to ``n`` characters, and
+    with $ escaped, so that "$x^$" in a name is text, not (broken) mathtext."""
+    text = " ".join(clean_text(text).split())
+    text = text if len(text) <= n else text[: n - 1].rsplit(" ", 1)[0] + "…"
+    return text.replace("$", r"\$")
 
 
 def stance_figure(m: StanceMatrix):

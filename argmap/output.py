@@ -1,12 +1,25 @@
-"""Output for people (aligned tables) and for machines (JSON lines)."""
+"""Output for people (aligned tables) and for machines (JSON lines), and the hygiene every file
+argmap writes shares: clean text, safe links, inert spreadsheet cells."""
 from __future__ import annotations
 
+import csv
+import io
 import json
+import os
+import re
+import secrets
 import shutil
 import textwrap
+from pathlib import Path
 from typing import Iterable, Sequence
+from urllib.parse import quote, urlsplit
 
 import click
+
+
+def echo(text: str = "", err: bool = False, nl: bool = True) -> None:
+    """click.echo for text that may hold corpus text: terminal escapes and bidi overrides dropped."""
+    click.echo(clean_text(text), err=err, nl=nl)
 
 
 def json_lines(objects: Iterable[dict]) -> None:
@@ -16,11 +29,12 @@ def json_lines(objects: Iterable[dict]) -> None:
 
 def table(rows: Sequence[Sequence[object]], headers: Sequence[str], wrap: str | None = None,
           width: int | None = None) -> None:
-    """Print an aligned table; the column named ``wrap`` takes the remaining width and wraps."""
+    """Print an aligned table; the column named ``wrap`` takes the remaining width and wraps.
+    Cells are clean text (no terminal escapes or bidi overrides from the corpus), one line each."""
     if not rows:
         return
     width = width or shutil.get_terminal_size((120, 24)).columns
-    cells = [[("" if v is None else str(v)) for v in row] for row in rows]
+    cells = [[("" if v is None else clean_text(v).replace("\n", " ")) for v in row] for row in rows]
     widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
     wi = headers.index(wrap) if wrap in headers else None
     if wi is not None:
@@ -33,3 +47,73 @@ def table(rows: Sequence[Sequence[object]], headers: Sequence[str], wrap: str | 
         parts = [textwrap.wrap(c, widths[i]) or [""] if i == wi else [c] for i, c in enumerate(row)]
         for k in range(max(len(p) for p in parts)):
             click.echo("  ".join((p[k] if k < len(p) else "").ljust(widths[i]) for i, p in enumerate(parts)).rstrip())
+
+
+# --- corpus text leaving argmap: clean text, safe links, inert spreadsheet cells ---------------
+
+# C0/C1 controls but tab and newline, bidi embeddings/overrides/isolates and marks, lone
+# surrogates, and the XML noncharacters: invisible, they can reorder or break what a reader sees.
+_UNSAFE_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+                           "\ud800-\udfff\ufffe\uffff]")
+LINK_SCHEMES = ("http", "https")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # OWASP's list for CSV injection
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+# terminal escape sequences: CSI (colours, clearing the screen) and OSC (window titles, links)
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x9b[0-?]*[ -/]*[@-~]")
+
+
+def clean_text(text: str) -> str:
+    """Corpus text fit for any file or terminal argmap writes to: CR/CRLF become newlines;
+    terminal escape sequences, control characters (but tab and newline) and bidi overrides such
+    as U+202E are dropped."""
+    text = str(text).replace("\r\n", "\n").replace("\r", "\n")
+    return _UNSAFE_CHARS.sub("", _ESCAPES.sub("", text) if "\x1b" in text or "\x9b" in text else text)
+
+
+def safe_url(url: str | None) -> str:
+    """``url`` when it is an absolute http(s) link (characters that could end a quoted string
+    percent-encoded), else "": the only corpus URLs argmap turns into links."""
+    url = (url or "").strip()
+    if not url or any(c.isspace() or _UNSAFE_CHARS.match(c) for c in url):
+        return ""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    if parts.scheme.lower() not in LINK_SCHEMES or not parts.hostname:
+        return ""
+    return quote(url, safe="/:?#[]@!$&'()*+,;=%~-._")
+
+
+def csv_cell(value):
+    """A spreadsheet cell that cannot run: text starting with = + - @ tab or CR gets a leading
+    ' (OWASP); numbers, and text that is just a number such as -0.50, are kept."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def csv_text(rows: Iterable[Sequence[object]]) -> str:
+    """CSV text (header row first) with every cell passed through ``csv_cell``."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerows([csv_cell(v) for v in row] for row in rows)
+    return buf.getvalue()
+
+
+def write_atomic(path: Path, payload: bytes) -> None:
+    """Write a temporary file beside ``path`` (mode 0666 less umask), then os.replace it."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(payload)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise

@@ -9,9 +9,7 @@ and node names derive from positions, never from hashing order.
 from __future__ import annotations
 
 import html
-import os
 import re
-import secrets
 import subprocess
 import textwrap
 from collections import defaultdict
@@ -24,6 +22,7 @@ import graphviz
 from argmap import style
 from argmap.errors import ArgmapError
 from argmap.models import Claim, Document, Issue, Relation
+from argmap.output import clean_text, safe_url, write_atomic
 
 FORMATS = ("svg", "png", "pdf", "dot")
 DOT_MISSING = "Graphviz 'dot' was not found: install Debian's graphviz package"
@@ -119,9 +118,16 @@ def issue_sides(issue: Issue, claims: Mapping[str, Claim]) -> tuple[list[str], l
 # --- text --------------------------------------------------------------------------------
 
 
-def esc(text: str) -> str:
-    """Escape text for a double-quoted DOT string (label, tooltip): \\, " and newline."""
-    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+_ENTITY_START = re.compile(r"&(?=[#\w])")
+
+
+def esc(text: str) -> graphviz.quoting.NoHtml:
+    """Any text as a DOT string (label, tooltip, URL, id, name): always quoted, never an HTML-like
+    label. ``clean_text`` applied; \\ (so \\N, \\G, \\l stay literal), " and newline escaped;
+    an & that could start an entity (&#1;, &amp;, a=1&b=2 in a URL) written &amp;, as Graphviz
+    decodes entities and copies URLs into SVG unescaped."""
+    text = _ENTITY_START.sub("&amp;", clean_text(text))
+    return graphviz.nohtml(text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n"))
 
 
 def _plural(n: int) -> str:
@@ -143,6 +149,11 @@ def truncate(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:.-") + style.ELLIPSIS
 
 
+def short_name(name: str) -> str:
+    """An analyst or document name as a map shows it: at most ``style.NAME_MAX_CHARS``."""
+    return truncate(name, style.NAME_MAX_CHARS)
+
+
 def wrap(text: str, width: int) -> list[str]:
     return textwrap.wrap(text, width=width, break_long_words=True, break_on_hyphens=False) or [""]
 
@@ -152,9 +163,15 @@ def plain_label(lines: Sequence[str], justify: str = "\\l") -> graphviz.quoting.
     return graphviz.nohtml("".join(esc(line) + justify for line in lines))
 
 
+def claim_label(lines: Sequence[str], who: str) -> graphviz.quoting.NoHtml:
+    """A claim node's label: its text lines left-aligned, then ``who`` (the analyst's name, cut
+    to ``style.NAME_MAX_CHARS``, with any prefix and tag) right-aligned."""
+    return graphviz.nohtml(plain_label(lines) + plain_label([who], "\\r"))
+
+
 def _h(text: str) -> str:
-    """Escape text for an HTML-like label."""
-    return html.escape(text, quote=True)
+    """Escape text for an HTML-like label (``clean_text`` applied)."""
+    return html.escape(clean_text(text), quote=True)
 
 
 def _html_lines(lines: Sequence[str]) -> str:
@@ -207,7 +224,7 @@ def _legend_analysts(analysts: Sequence[str], palette: Mapping[str, str]) -> lis
     for i in range(0, len(analysts), per_row):
         rows.append("<TR>" + "".join(
             f'<TD BGCOLOR="{fill(palette, a)}"{_cell_border(palette, a)}>'
-            f'<FONT POINT-SIZE="{style.LEGEND_FONT_SIZE}">{_h(a)}</FONT></TD>'
+            f'<FONT POINT-SIZE="{style.LEGEND_FONT_SIZE}">{_h(short_name(a))}</FONT></TD>'
             for a in analysts[i:i + per_row]) + "</TR>")
     grid = (f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="{style.LEGEND_CHIP_SPACING}" '
             f'CELLPADDING="{style.LEGEND_CELLPADDING}">{"".join(rows)}</TABLE>')
@@ -236,7 +253,7 @@ def legend_edges(heading: str, agree: str, disagree: str, extra: str = "") -> li
 
 
 def new_graph(name: str, rankdir: str, ranksep: str) -> graphviz.Digraph:
-    g = graphviz.Digraph(name=name)
+    g = graphviz.Digraph(name=esc(name))
     g.attr("graph", rankdir=rankdir, nodesep=style.NODESEP, ranksep=ranksep,
            fontname=style.FONT, fontsize=str(style.FONT_SIZE), fontcolor=style.TEXT_COLOR,
            bgcolor=style.BACKGROUND, pad=style.PAD, labelloc="t", labeljust="l",
@@ -319,13 +336,13 @@ def issue_graph(data: MapData, issue: Issue, palette: Mapping[str, str]) -> grap
     def claim_node(target: graphviz.Digraph, cid: str) -> None:
         claim = data.claims[cid]
         text = wrap(truncate(claim.text, style.CLAIM_MAX_CHARS), style.CLAIM_WRAP)
-        who = style.ANALYST_PREFIX + claim.analyst
-        label = plain_label(text) + plain_label([style.PIVOT_TAG + who if cid == issue.pivot and sided else who],
-                                                "\\r")
+        who = style.ANALYST_PREFIX + short_name(claim.analyst)
+        label = claim_label(text, style.PIVOT_TAG + who if cid == issue.pivot and sided else who)
         attrs = {}
         doc = data.documents.get(claim.document)
-        if doc is not None and doc.url:
-            attrs.update(URL=esc(doc.url), target="_blank")
+        url = safe_url(doc.url) if doc is not None else ""
+        if url:
+            attrs.update(URL=esc(url), target="_blank")
         if cid == issue.pivot and sided:
             attrs.update(penwidth=style.PIVOT_PENWIDTH)
         target.node(node[cid], label=label, tooltip=tooltip(claim, data.documents),
@@ -406,7 +423,7 @@ def _side_label(heading: str, analysts: Sequence[str], palette: Mapping[str, str
     rows = [f'<TR><TD COLSPAN="{per_row}" ALIGN="LEFT" BORDER="0"><FONT COLOR="{style.MUTED_COLOR}">'
             f"{_h(heading)}</FONT></TD></TR>"]
     for i in range(0, len(names), per_row):
-        cells = "".join(f'<TD BGCOLOR="{fill(palette, a)}"{_cell_border(palette, a)}>{_h(a)}</TD>'
+        cells = "".join(f'<TD BGCOLOR="{fill(palette, a)}"{_cell_border(palette, a)}>{_h(short_name(a))}</TD>'
                         for a in names[i:i + per_row])
         rows.append(f"<TR>{cells}</TR>")
     if len(analysts) > len(names):
@@ -492,22 +509,6 @@ def _issue_filenames(issues: Sequence[Issue]) -> list[str]:
     if len(set(ids)) == len(ids) and all(re.fullmatch(r"issue-\d+", i) for i in ids):
         return ids
     return [f"issue-{n}" for n in range(1, len(issues) + 1)]
-
-
-def write_atomic(path: Path, payload: bytes) -> None:
-    """Write a temporary file beside ``path`` (mode 0666 less umask), then os.replace it."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(payload)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 def export(graph: graphviz.Digraph, fmt: str) -> bytes:

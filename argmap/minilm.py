@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -28,15 +28,19 @@ def _gelu(x):
 
 
 class NumpyMiniLM:
-    def __init__(self, model_dir: Path | str, name: str, max_length: int = 256):
-        from safetensors.numpy import load_file
+    FILES = ("config.json", "model.safetensors", "tokenizer.json")  # all it reads
+
+    def __init__(self, model: Mapping[str, bytes] | Path | str, name: str, max_length: int = 256):
+        """``model``: its ``FILES`` as bytes (already checked: ``embed.bundled_model_files``), or a
+        model directory to read them from."""
+        from safetensors.numpy import load
         from tokenizers import Tokenizer
 
-        model_dir = Path(model_dir)
+        files = model if isinstance(model, Mapping) else {n: (Path(model) / n).read_bytes() for n in self.FILES}
         self.name = name
-        self.cfg = json.loads((model_dir / "config.json").read_text())
-        self.w = {k: v.astype(np.float32) for k, v in load_file(str(model_dir / "model.safetensors")).items()}
-        self.tok = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self.cfg = json.loads(files["config.json"])
+        self.w = {k: v.astype(np.float32, copy=False) for k, v in load(files["model.safetensors"]).items()}
+        self.tok = Tokenizer.from_str(files["tokenizer.json"].decode("utf-8"))
         self.tok.enable_truncation(max_length)
         self.tok.no_padding()
 

@@ -19,6 +19,7 @@ from typing import Sequence
 import numpy as np
 
 from .errors import ModelError
+from .integrity import adapter_files, private_copy, sha256
 
 FORMAT = "argmap-question"
 FORMAT_VERSION = 1
@@ -30,17 +31,24 @@ def default_path() -> Path:
     return Path(__file__).parent / "resources" / "question"
 
 
+def model_files(path: str | Path | None, names: Sequence[str]) -> dict[str, bytes]:
+    """``names`` in the question encoder ``path`` (default: the shipped one), each read once; the
+    shipped encoder's are checked against argmap's manifest."""
+    return adapter_files("question", Path(path) if path else default_path(), default_path(), names,
+                         "question encoder")
+
+
 def model_name(path: str | Path | None = None) -> str:
     """The name question vectors are stored under, without loading the model."""
-    from .embed import file_sha256
-
     p = Path(path) if path else default_path()
+    files = model_files(p, (CONFIG_FILE, ADAPTER_FILES[1]))
     try:
-        cfg = json.loads((p / CONFIG_FILE).read_text(encoding="utf-8"))
-        digest = file_sha256(p / ADAPTER_FILES[1])
-    except (OSError, ValueError) as e:
-        raise ModelError(f"{p}: argmap's question encoder is missing or unreadable ({e})") from None
-    return f"{cfg.get('name', 'argmap-question')}-v{cfg.get('version', '?')}:{digest[:16]}"
+        cfg = json.loads(files[CONFIG_FILE].decode("utf-8"))
+        if not isinstance(cfg, dict):
+            raise ValueError("not a JSON object")
+    except ValueError as e:  # UnicodeDecodeError included
+        raise ModelError(f"{p / CONFIG_FILE}: corrupt question encoder config ({e})".splitlines()[0]) from None
+    return f"{cfg.get('name', 'argmap-question')}-v{cfg.get('version', '?')}:{sha256(files[ADAPTER_FILES[1]])[:16]}"
 
 
 class QuestionEncoder:
@@ -55,20 +63,18 @@ class QuestionEncoder:
     @property
     def model(self):
         if self._model is None:
-            for f in [self.path / CONFIG_FILE] + [self.path / n for n in ADAPTER_FILES]:
-                if not f.is_file():
-                    raise ModelError(f"{f}: question encoder file is missing (reinstall argmap)")
+            files = model_files(self.path, ADAPTER_FILES)
             from .embed import load_embedder
 
-            model = load_embedder().model  # the bundled MiniLM, SHA-checked, offline
+            model = load_embedder().model  # the bundled MiniLM, checked, offline
             try:
                 import warnings
 
                 from peft import PeftModel
 
-                with warnings.catch_warnings():  # library deprecation notices are not the user's business
-                    warnings.simplefilter("ignore")
-                    model[0].model = PeftModel.from_pretrained(model[0].model, str(self.path)).merge_and_unload()
+                with warnings.catch_warnings(), private_copy(files) as adapter:
+                    warnings.simplefilter("ignore")  # library deprecation notices are not the user's business
+                    model[0].model = PeftModel.from_pretrained(model[0].model, str(adapter)).merge_and_unload()
                 model.eval()
             except Exception as e:  # noqa: BLE001 - any load failure is one message
                 raise ModelError(f"{self.path}: cannot load the question encoder ({e})".splitlines()[0]) from e

@@ -5,46 +5,34 @@ here imports torch at module import time.
 """
 from __future__ import annotations
 
-import sys
 from typing import Callable
 
 import numpy as np
 
-from .embed import DEFAULT_MODEL, load_embedder
-from .errors import ModelError
+from .embed import DEFAULT_MODEL, load_embedder, model_name
 
 METHODS = ("argmap", "cosine")
 
 
-def model_name(model: str | None) -> str:
-    """The name vectors are stored under, without loading anything."""
-    if model in (None, "", DEFAULT_MODEL, "sentence-transformers/" + DEFAULT_MODEL):
-        return DEFAULT_MODEL
-    return model
-
-
 def query_embedder(model: str | None):
-    """A fast embedder for a few query texts: numpy MiniLM for the bundled model (no torch)."""
+    """A fast embedder for a few query texts: numpy MiniLM for the bundled model (no torch),
+    built from the checked bytes of the files it reads."""
     if model_name(model) == DEFAULT_MODEL:
-        from .embed import bundled_model_dir
+        from .embed import bundled_model_files
         from .minilm import NumpyMiniLM
 
-        return NumpyMiniLM(bundled_model_dir(), DEFAULT_MODEL)
+        return NumpyMiniLM(bundled_model_files(NumpyMiniLM.FILES), DEFAULT_MODEL)
     return load_embedder(model)
 
 
 def stance_model_id() -> str:
     """The stance model's name with hashes of its adapter and its config (temperature,
     thresholds), without loading it: a new model or new thresholds re-run the analysis."""
-    from .embed import file_sha256
-    from .stance import ADAPTER_FILES, CONFIG_FILE, default_path
+    from .integrity import sha256
+    from .stance import ADAPTER_FILES, CONFIG_FILE, model_files
 
-    p = default_path()
-    try:
-        digest = file_sha256(p / ADAPTER_FILES[1])[:12] + file_sha256(p / CONFIG_FILE)[:12]
-    except OSError as e:
-        raise ModelError(f"{p}: argmap's stance model is missing or unreadable ({e.strerror or e})") from None
-    return f"argmap-stance:{digest}"
+    files = model_files(None, (ADAPTER_FILES[1], CONFIG_FILE))
+    return "argmap-stance:" + "".join(sha256(data)[:12] for data in files.values())
 
 
 def pair_model_name(method: str) -> str:
@@ -69,7 +57,7 @@ def stance_model():
 
 
 class _Progress:
-    """A stance model whose relate() shows progress on a terminal (nothing when piped)."""
+    """A stance model whose relate() shows progress: a count on a terminal, a line every 10 s when piped."""
 
     def __init__(self, model):
         self.model = model
@@ -77,7 +65,7 @@ class _Progress:
         self.disagree_threshold = model.disagree_threshold
 
     def relate(self, a, b):
-        return self.model.relate(a, b, progress=sys.stderr.isatty())
+        return self.model.relate(a, b, progress=True)
 
 
 def relation_scorer(method: str, vectors_for: Callable[[list[str]], np.ndarray] | None = None,

@@ -19,12 +19,14 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
 from .errors import ModelError
+from .integrity import adapter_files, private_copy
 from .relations import stance_of
 
 FORMAT = "argmap-stance"
@@ -37,6 +39,12 @@ NEITHER, AGREE, DISAGREE = 0, 1, 2
 
 def default_path() -> Path:
     return Path(__file__).parent / "resources" / "stance"
+
+
+def model_files(path: str | Path | None, names: Sequence[str]) -> dict[str, bytes]:
+    """``names`` in the stance model ``path`` (default: the shipped one), each read once; the
+    shipped model's are checked against argmap's manifest."""
+    return adapter_files("stance", Path(path) if path else default_path(), default_path(), names, "stance model")
 
 
 def _quiet_offline() -> None:
@@ -53,15 +61,16 @@ def _quiet_offline() -> None:
 
 
 def new_cross_encoder(max_length: int = 128):
-    """A fresh three-way CrossEncoder on the bundled MiniLM (head not trained): for training."""
-    from .embed import bundled_model_dir
+    """A fresh three-way CrossEncoder on the bundled MiniLM (head not trained): for training.
+    Loaded from a private copy of the checked files."""
+    from .embed import bundled_model_copy
 
-    base = bundled_model_dir()
-    _quiet_offline()
-    from sentence_transformers.cross_encoder import CrossEncoder
+    with bundled_model_copy() as base:
+        _quiet_offline()
+        from sentence_transformers.cross_encoder import CrossEncoder
 
-    return CrossEncoder(str(base), num_labels=len(CLASSES), max_length=max_length, device="cpu",
-                        local_files_only=True)
+        return CrossEncoder(str(base), num_labels=len(CLASSES), max_length=max_length, device="cpu",
+                            local_files_only=True)
 
 
 class StanceModel:
@@ -84,15 +93,14 @@ class StanceModel:
     @classmethod
     def load(cls, path: str | Path | None = None, config: dict | None = None) -> "StanceModel":
         """The model in ``path`` (default: the shipped one); ``config`` replaces its config.json
-        (training scripts score adapters that have none yet)."""
+        (training scripts score adapters that have none yet). The shipped model's files are
+        checked against argmap's manifest, and what is loaded is the bytes that were checked."""
         p = Path(path) if path else default_path()
         cfg_path = p / CONFIG_FILE
-        for f in ([] if config is not None else [cfg_path]) + [p / n for n in ADAPTER_FILES]:
-            if not f.is_file():
-                raise ModelError(f"{f}: stance model file is missing (run scripts/train_stance.py or reinstall argmap)")
+        files = model_files(p, ([] if config is not None else [CONFIG_FILE]) + list(ADAPTER_FILES))
         if config is None:
             try:
-                config = json.loads(cfg_path.read_text(encoding="utf-8"))
+                config = json.loads(files[CONFIG_FILE].decode("utf-8"))
                 if not isinstance(config, dict):
                     raise ValueError("not a JSON object")
             except (ValueError, UnicodeDecodeError) as e:
@@ -107,7 +115,8 @@ class StanceModel:
                 ce = new_cross_encoder(int(config.get("max_length", 128)))
                 from peft import PeftModel
 
-                peft_model = PeftModel.from_pretrained(ce[0].model, str(p))
+                with private_copy({n: files[n] for n in ADAPTER_FILES}) as adapter:
+                    peft_model = PeftModel.from_pretrained(ce[0].model, str(adapter))
                 ce[0].model = peft_model.merge_and_unload()  # plain weights: faster, same numbers
             ce.eval()
         except ModelError:
@@ -131,16 +140,19 @@ class StanceModel:
 
         order = sorted(range(len(a)), key=lambda i: len(firsts[i]) + len(b[i]))
         out = np.zeros((len(a), len(CLASSES)), dtype=np.float32)
-        done = 0
+        done, tty, last = 0, sys.stderr.isatty(), time.monotonic()
         with torch.inference_mode():
             for s in range(0, len(order), self.batch_size):
                 idx = order[s:s + self.batch_size]
                 tokens = self.ce.preprocess([(firsts[i], b[i]) for i in idx])
                 out[idx] = self.ce(tokens)["scores"].float().numpy()
                 done += len(idx)
-                if progress:
+                if progress and tty:
                     print(f"\r  stance model: {done}/{len(a)} pairs", end="", file=sys.stderr, flush=True)
-        if progress:
+                elif progress and time.monotonic() - last >= 10:  # piped: a line every 10 s
+                    print(f"argmap: stance model: {done:,} of {len(a):,} pairs", file=sys.stderr, flush=True)
+                    last = time.monotonic()
+        if progress and tty:
             print(file=sys.stderr)
         return out
 

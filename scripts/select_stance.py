@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -193,6 +194,7 @@ def rethreshold(data_dir, ship: Path, precision: float) -> None:
     tmp.write_text(json.dumps(config, indent=1) + "\n", encoding="utf-8")
     tmp.replace(ship / CONFIG_FILE)
     log(f"thresholds {thresholds}, second-pass floor {sweep['second_pass_floor']} ({time.time() - t0:.0f}s)")
+    update_manifest(ship)
 
 
 def select(data_dir, run: Path, ship: Path, precision: float = 0.8) -> None:
@@ -242,6 +244,15 @@ def select(data_dir, run: Path, ship: Path, precision: float = 0.8) -> None:
     }
     (ship / CONFIG_FILE).write_text(json.dumps(config, indent=1) + "\n", encoding="utf-8")
     log(f"shipped {run / best} into {ship} ({time.time() - t0:.0f}s)")
+    update_manifest(ship)
+
+
+def update_manifest(ship: Path) -> None:
+    """The shipped adapter's new hashes into argmap/resources/manifest.json (argmap checks them at load)."""
+    from argmap.stance import default_path
+
+    if ship.resolve() == default_path().resolve():
+        subprocess.run([sys.executable, str(Path(__file__).with_name("write_manifest.py"))], check=True)
 
 
 def main(argv=None):

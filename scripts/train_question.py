@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import subprocess
 import sys
 import time
 from collections import defaultdict
@@ -222,6 +223,9 @@ def main(argv=None):
     }
     (out / "config.json").write_text(json.dumps(config, indent=1) + "\n", encoding="utf-8")
     log(f"saved {out} after {time.time() - t0:.0f}s")
+    if out.resolve() == (Path(__file__).resolve().parents[1] / "argmap/resources/question").resolve():
+        # argmap checks the shipped adapter against argmap/resources/manifest.json at load
+        subprocess.run([sys.executable, str(Path(__file__).with_name("write_manifest.py"))], check=True)
 
 
 if __name__ == "__main__":

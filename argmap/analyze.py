@@ -82,18 +82,22 @@ def embed_questions(store: Store, encoder, progress: bool = False) -> dict[str, 
 def analyze(store: Store, settings: Settings, embedder_factory: Callable[[], object],
             relate_factory: Callable[[Callable[[list[str]], np.ndarray]], object], pair_model_name: str,
             question_factory: Callable[[], object] | None = None, progress: bool = False,
-            force: bool = False) -> tuple[list[Issue], list[Relation], bool]:
+            force: bool = False, stage: Callable[[str], None] | None = None
+            ) -> tuple[list[Issue], list[Relation], bool]:
     """Embed, relate and group the stored claims; returns (issues, relations, ran).
 
     ``relate_factory(vectors_for)`` gives the relation scorer (an object with ``relate(a, b)``
     and ``agree_threshold`` / ``disagree_threshold``, like argmap.stance.StanceModel);
     ``vectors_for`` looks stored vectors up by text, for the cosine baseline.
     ``question_factory`` gives the question encoder for candidate pairs (None: plain vectors only).
+    ``stage(text)`` is told when each stage starts (progress for a log, where bars do not show).
     """
     key = settings.key(claims_hash(store), pair_model_name)
     if not force and store.meta("analysis") == key:
         return store.issues(), store.relations(), False
     claims = {c.id: c for c in store.claims()}
+    stage = stage or (lambda text: None)
+    stage(f"embedding {len(claims):,} claims")
     embedder = embedder_factory()
     _, vectors = embed_claims(store, embedder, progress=progress)
     questions = embed_questions(store, question_factory(), progress) if question_factory else None
@@ -104,7 +108,9 @@ def analyze(store: Store, settings: Settings, embedder_factory: Callable[[], obj
     pairs = candidate_pairs(ids, [claims[i].analyst for i in ids],
                             np.stack([questions[i] for i in ids]) if questions and ids else None,
                             np.stack([vectors[i] for i in ids]) if ids else np.zeros((0, 1), np.float32))
+    stage(f"relating {len(pairs):,} candidate pairs")
     relations = find_relations(pairs, claims, scorer.relate, scorer.agree_threshold, scorer.disagree_threshold)
+    stage("building issues")
     issues, relations = build_issues(claims, vectors, relations, settings.threshold)
     store.save_analysis(issues, relations, {"analysis": key, "model": settings.model, "method": settings.method,
                                             "candidate_pairs": str(len(pairs))})

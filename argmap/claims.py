@@ -16,6 +16,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Callable
 
 from .corpus import ParsedDocument
 from .models import Claim, Paragraph
@@ -102,20 +103,46 @@ def _line_clutter(line: str, title: str) -> str | None:
 def content_paragraphs(parsed: ParsedDocument) -> list[Paragraph]:
     """The paragraphs that carry article text: clutter, captions and pull quotes removed."""
     pars = list(parsed.paragraphs)
+    norms = [_norm(p.text) for p in pars]
+    within = _Containment(norms)
     keep: list[Paragraph] = []
+    kept: set[str] = set()
     for i, par in enumerate(pars):
         if clutter_reason(par, parsed.document.title):
             continue
         nxt = pars[i + 1] if i + 1 < len(pars) else None
         if nxt is not None and re.match(r"^(?:photo )?credit:", nxt.text.strip(), re.I) and len(par.text.split()) < 60:
             continue  # a photo caption followed by its credit line
-        norm = _norm(par.text)
-        if any(len(o.text) > len(par.text) and norm in _norm(o.text) for o in pars if o is not par):
+        if any(len(pars[j].text) > len(par.text) for j in within.containing(i)):
             continue  # a pull quote repeating part of a longer paragraph
-        if any(_norm(k.text) == norm for k in keep):
+        if norms[i] in kept:
             continue  # an exact repeat
         keep.append(par)
+        kept.add(norms[i])
     return keep
+
+
+class _Containment:
+    """Which other texts contain text i, found through an index of word 4-grams, so a long
+    document costs a lookup per paragraph, not a scan of every other paragraph."""
+
+    K = 4
+
+    def __init__(self, texts: list[str]):
+        self.texts = texts
+        self.index: dict[tuple[str, ...], set[int]] = {}
+        for i, t in enumerate(texts):
+            words = t.split()
+            for j in range(len(words) - self.K + 1):
+                self.index.setdefault(tuple(words[j:j + self.K]), set()).add(i)
+
+    def containing(self, i: int) -> list[int]:
+        text, words = self.texts[i], self.texts[i].split()
+        if len(words) >= self.K + 2:  # inner words: a containing text has them whole, even if it cuts the ends
+            candidates = self.index.get(tuple(words[1:1 + self.K]), set())
+        else:
+            candidates = range(len(self.texts))
+        return [j for j in sorted(candidates) if j != i and text in self.texts[j]]
 
 
 def _norm(text: str) -> str:
@@ -374,16 +401,18 @@ def _speaker_segments(doc, quotes, speaker: _Speaker, base: str) -> list[tuple[i
 
 # ---------------------------------------------------------------- the stage
 
-def extract_claims(parsed: ParsedDocument) -> list[Claim]:
-    """All claims of one parsed document, in document order, ids unique."""
+def extract_claims(parsed: ParsedDocument, progress: Callable[[int, int], None] | None = None) -> list[Claim]:
+    """All claims of one parsed document, in document order, ids unique.
+    ``progress(paragraphs done, paragraphs)`` is called as spaCy reads them."""
     pars = content_paragraphs(parsed)
-    docs = list(nlp().pipe([p.text for p in pars]))
     names = _Names()  # full names in reading order, so "Hill" resolves to the latest Hill mentioned
     claims: dict[str, Claim] = {}
     last_speaker: str | None = None
     prev_quoted = False
     base_default = parsed.default_analyst
-    for par, doc in zip(pars, docs):
+    for done, (par, doc) in enumerate(zip(pars, nlp().pipe([p.text for p in pars]))):
+        if progress:
+            progress(done, len(pars))
         base = par.analyst or base_default
         for ent in doc.ents:
             if ent.label_ == "PERSON":

@@ -11,20 +11,25 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .cli_options import (iter_progress, analyst_filter, db_option, document_filter, json_option, method_option,
+from .cli_options import (Ticker, iter_progress, analyst_filter, db_option, document_filter, json_option, method_option,
                           model_option, open_store)
 from .errors import ArgmapError
-from .output import json_lines, table
+from .output import clean_text, echo, json_lines, table
 
 
 class ArgmapGroup(click.Group):
+    """Turns argmap's errors, and file-system faults nobody caught nearer, into one line and exit 1."""
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except ArgmapError as e:
-            raise click.ClickException(str(e)) from None
+            raise click.ClickException(clean_text(str(e)).replace("\n", " ")) from None
         except KeyboardInterrupt:
             raise click.ClickException("interrupted; the store keeps its last complete state") from None
+        except OSError as e:
+            where = f"{e.filename}: " if e.filename else ""
+            raise click.ClickException(clean_text(f"{where}{e.strerror or e}")) from None
 
 
 @click.group(cls=ArgmapGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -49,9 +54,12 @@ def cli():
                    "labelled data; lower it for broader issues and fewer unclustered claims, raise it for "
                    "narrower ones. Issues over 20 claims are split.")
 @click.option("--no-analyze", is_flag=True, help="Only store documents and claims; skip embedding, issues and relations.")
+@click.option("--replace", is_flag=True,
+              help="Let a file replace a stored document of the same id that was read from another file "
+                   "(a/x.md, then b/x.md). Without it such a file is refused and the stored document kept.")
 @db_option
 @json_option
-def ingest(paths, model, method, issue_threshold, no_analyze, db_path, as_json):
+def ingest(paths, model, method, issue_threshold, no_analyze, replace, db_path, as_json):
     """Read corpus files (.md with YAML front matter, or .txt) into the store.
 
     PATHS are files or folders (default: corpus/). Unchanged files are skipped;
@@ -63,14 +71,21 @@ def ingest(paths, model, method, issue_threshold, no_analyze, db_path, as_json):
     into issues and related (agree/disagree); this is skipped when nothing
     changed since the last analysis.
     """
-    store = open_store(db_path)
-    results = ingest_paths(paths or (Path("corpus"),), store)
-    ok = [r for r in results if r.status != "error"]
+    from .ingest import STORED
+
+    if not no_analyze:
+        from .embed import model_options
+
+        model_options(model)  # a hub name that cannot be had fails now, before any work
+    store = open_store(db_path, create=True)
+    store.require_writable()
+    results = ingest_paths(paths or (Path("corpus"),), store, replace)
+    ok = [r for r in results if r.status in STORED]
     for r in results:
-        if r.status == "error":
-            click.echo(f"argmap: {r.path}: {r.problem}", err=True)
+        if r.status not in STORED:
+            echo(f"argmap: {r.path}: {r.problem}", err=True)
     if as_json:
-        json_lines(r.to_dict() for r in results if r.status != "error")
+        json_lines(r.to_dict() for r in ok)
     elif ok:
         table([(r.document, r.status, r.claims, r.path) for r in ok], ["document", "status", "claims", "path"])
     if not ok:
@@ -90,21 +105,27 @@ def run_analysis(store, model, method, threshold=None, force=False):
     t = time.perf_counter()
     interactive = sys.stderr.isatty()
     if interactive:
-        click.echo("Analysing claims (embed, find candidate pairs, relate, build issues)...", err=True)
+        echo("Analysing claims (embed, find candidate pairs, relate, build issues)...", err=True)
     issues, relations, ran = analyze(store, settings, lambda: load_embedder(model),
                                      lambda vectors_for: relation_scorer(method, vectors_for), pair_model_name(method),
                                      question_factory=question_encoder if method != "cosine" else None,
-                                     progress=interactive, force=force)
+                                     progress=interactive, force=force, stage=None if interactive else _log_stage)
     verb = f"analysed in {time.perf_counter() - t:.1f} s" if ran else "unchanged since the last analysis"
-    click.echo(f"{len(issues)} issues, {len(store.unclustered_claims())} unclustered claims, "
+    echo(f"{len(issues)} issues, {len(store.unclustered_claims())} unclustered claims, "
                f"{sum(r.kind == 'agree' for r in relations)} agree and "
                f"{sum(r.kind == 'disagree' for r in relations)} disagree relations ({verb})", err=True)
 
 
-def ingest_paths(paths, store):
+def _log_stage(text: str) -> None:
+    echo(f"argmap: analysis: {text}", err=True)
+
+
+def ingest_paths(paths, store, replace=False):
     from .ingest import ingest as run
 
-    return run(paths, store, progress=iter_progress("Reading"))
+    ticker = Ticker()
+    return run(paths, store, progress=iter_progress("Reading", ticker), replace=replace,
+               tick=lambda path, done, total: ticker(f"{path}: {done:,} of {total:,} paragraphs read"))
 
 
 @cli.command()

@@ -7,7 +7,7 @@ import click
 
 from .cli_options import analyst_filter, db_option, document_filter, json_option, model_option, open_store
 from .errors import ArgmapError
-from .output import json_lines, table
+from .output import echo, json_lines, table
 from .services import model_name
 
 
@@ -62,7 +62,7 @@ def issues_command(db_path, as_json):
     table(rows, ["issue", "claims", "backs the pivot", "disputes it", "agree/disagree", "question (the pivot claim)"],
           wrap="question (the pivot claim)")
     across = by_issue.get("", [])
-    click.echo(f"\n{len(unclustered)} unclustered claims (fit no issue); "
+    echo(f"\n{len(unclustered)} unclustered claims (fit no issue); "
                f"{len(across)} relation{'s' if len(across) != 1 else ''} link claims of different issues; "
                "`argmap issues --json` lists them.")
 
@@ -88,7 +88,7 @@ def map_command(fmt, out_dir, db_path, as_json):
     if as_json:
         json_lines({"path": str(p)} for p in paths)
     else:
-        click.echo(f"wrote {len(paths)} maps to {out_dir}/ (overview.{fmt} and one per issue)")
+        echo(f"wrote {len(paths)} maps to {out_dir}/ (overview.{fmt} and one per issue)")
 
 
 def map_data(store):
@@ -129,7 +129,7 @@ def search_command(query, k, analyst, document, issue, counter, model, db_path, 
     if as_json:
         json_lines(h.to_dict() for h in hits)
     elif not hits:
-        click.echo("no matching claims" + (" disagree with the query" if counter else ""), err=True)
+        echo("no matching claims" + (" disagree with the query" if counter else ""), err=True)
     else:
         table([(f"{h.score:.3f}", h.analyst, h.issue or "-", h.text) for h in hits],
               ["score", "analyst", "issue", "text"], wrap="text")
@@ -179,6 +179,6 @@ def relate_command(texts, pairs_file, as_json):
         json_lines(rows)
         return
     r = rows[0]
-    click.echo(f"{r['relation']} ({r['probability']:.2f})")
-    click.echo(f"  agree {r['p_agree']:.2f} · disagree {r['p_disagree']:.2f} · neither {r['p_neither']:.2f}  "
+    echo(f"{r['relation']} ({r['probability']:.2f})")
+    echo(f"  agree {r['p_agree']:.2f} · disagree {r['p_disagree']:.2f} · neither {r['p_neither']:.2f}  "
                f"(thresholds: agree {model.agree_threshold:.2f}, disagree {model.disagree_threshold:.2f})")

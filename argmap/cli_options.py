@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -27,16 +28,35 @@ method_option = click.option(
 )
 
 
-def open_store(db_path: Path | None) -> Store:
-    return Store(db_path)
+def open_store(db_path: Path | None, create: bool = False) -> Store:
+    """The store for a command. Only ingest creates one; a read command on a path with no store
+    says so (a mistyped --db would otherwise show an empty store)."""
+    return Store(db_path, create=create)
 
 
-def iter_progress(label):
-    """Wraps an iterable in a progress bar on a terminal; nothing when stderr is piped."""
+class Ticker:
+    """Progress where no bar shows: a line on stderr at most every ``every`` seconds."""
+
+    def __init__(self, every: float = 10.0):
+        self.every = every
+        self.last = time.monotonic()
+
+    def __call__(self, text: str) -> None:
+        now = time.monotonic()
+        if now - self.last >= self.every:
+            click.echo(f"argmap: {text}", err=True)
+            self.last = now
+
+
+def iter_progress(label, ticker: Ticker | None = None):
+    """Wraps an iterable in a progress bar on a terminal; when stderr is piped, a periodic line."""
     def wrap(items):
         items = list(items)
         if not sys.stderr.isatty() or len(items) < 2:
-            yield from items
+            tick = ticker or Ticker()
+            for n, item in enumerate(items):
+                tick(f"{label.lower()}: {n:,} of {len(items):,} done, now {item}")
+                yield item
             return
         with click.progressbar(items, label=label, file=sys.stderr) as bar:
             yield from bar

@@ -19,7 +19,7 @@ from .cli_options import db_option, json_option, open_store
 from .errors import ArgmapError
 from .debate import MIN_RELEVANCE
 from .matrix import RULE as MATRIX_RULE
-from .output import json_lines, table
+from .output import echo, json_lines, table
 
 DEFAULT_MAPS = Path("maps")
 MAP_FORMATS = ("svg", "png", "pdf")
@@ -69,27 +69,27 @@ def _palette(claims):
 def _two_columns(left: list[str], right: list[str], heads: tuple[str, str]) -> None:
     width = shutil.get_terminal_size((120, 24)).columns
     col = max(30, (width - 3) // 2)
-    click.echo(f"  {heads[0][:col - 2]:<{col - 2}} | {heads[1][:col]}")
-    click.echo(f"  {'-' * (col - 2)} | {'-' * min(col, 40)}")
+    echo(f"  {heads[0][:col - 2]:<{col - 2}} | {heads[1][:col]}")
+    echo(f"  {'-' * (col - 2)} | {'-' * min(col, 40)}")
     wl = [line for t in left for line in textwrap.wrap("• " + t, col - 2) + [""]]
     wr = [line for t in right for line in textwrap.wrap("• " + t, col) + [""]]
     for k in range(max(len(wl), len(wr))):
         a = wl[k] if k < len(wl) else ""
         b = wr[k] if k < len(wr) else ""
-        click.echo(f"  {a:<{col - 2}} | {b}".rstrip())
+        echo(f"  {a:<{col - 2}} | {b}".rstrip())
 
 
 def _echo_link(relation, a_claim, b_claim) -> None:
     """One relation between A's and B's claims, both quoted (shortened)."""
     from .debate import shorten
 
-    click.echo(f"  {relation.kind.upper()} ({relation.score:.2f}): \u201c{shorten(a_claim.text, 90)}\u201d "
+    echo(f"  {relation.kind.upper()} ({relation.score:.2f}): \u201c{shorten(a_claim.text, 90)}\u201d "
                f"\u2194 \u201c{shorten(b_claim.text, 90)}\u201d")
 
 
 def _echo_written(paths) -> None:
     for p in paths:
-        click.echo(f"wrote {p}", err=True)
+        echo(f"wrote {p}", err=True)
 
 
 # --- compare ------------------------------------------------------------------------------------
@@ -137,18 +137,18 @@ def compare_command(a, b, map_path, out_dir, fmt, no_map, db_path, as_json):
     if as_json:
         json_lines([cmp.to_dict()] + [ic.to_dict() for ic in cmp.issues])
     else:
-        click.echo(cmp.summary())
+        echo(cmp.summary())
         for kind in ("disagree", "mixed", "agree", "unlinked", "a_only", "b_only"):
             rows = cmp.of_kind(kind)
             if not rows:
                 continue
             title = COMPARE_TITLES.get(kind) or f"What only {side_a.label if kind == 'a_only' else side_b.label} says"
-            click.echo(f"\n== {title} ({len(rows)} issue{'s' if len(rows) != 1 else ''}) ==")
+            echo(f"\n== {title} ({len(rows)} issue{'s' if len(rows) != 1 else ''}) ==")
             for ic in rows:
-                click.echo(f"\n{ic.issue.id}: {ic.issue.label}")
+                echo(f"\n{ic.issue.id}: {ic.issue.label}")
                 if kind in ("a_only", "b_only"):
                     for c in (ic.a_claims or ic.b_claims):
-                        click.echo(textwrap.fill(c.text, 100, initial_indent="  • ", subsequent_indent="    "))
+                        echo(textwrap.fill(c.text, 100, initial_indent="  • ", subsequent_indent="    "))
                     continue
                 _two_columns([c.text for c in ic.a_claims], [c.text for c in ic.b_claims],
                              (side_a.label, side_b.label))
@@ -157,7 +157,7 @@ def compare_command(a, b, map_path, out_dir, fmt, no_map, db_path, as_json):
                     ca, cb = (by_id[r.a], by_id[r.b]) if by_id[r.a] in ic.a_claims else (by_id[r.b], by_id[r.a])
                     _echo_link(r, ca, cb)
         if cmp.across:
-            click.echo(f"\n== Links across issues ({len(cmp.across)}) ==")
+            echo(f"\n== Links across issues ({len(cmp.across)}) ==")
             for r, ca, cb in cmp.across:
                 _echo_link(r, ca, cb)
     if not no_map:
@@ -189,6 +189,7 @@ How cells are decided: {MATRIX_RULE}
 @json_option
 def matrix_command(out_dir, fmt, db_path, as_json):
     from . import matrix as mx
+    from .output import write_atomic
 
     store = open_store(db_path)
     issues = _need_issues(store)
@@ -205,7 +206,7 @@ def matrix_command(out_dir, fmt, db_path, as_json):
             mx.save_figure(fig, out_dir / name)
             written.append(out_dir / name)
         for name, text in (("stance-matrix.csv", mx.stance_csv(m)), ("agreement.csv", mx.agreement_csv(analysts, pairs))):
-            (out_dir / name).write_text(text, encoding="utf-8-sig")  # BOM: spreadsheets read UTF-8 right
+            write_atomic(out_dir / name, text.encode("utf-8-sig"))  # BOM: spreadsheets read UTF-8 right
             written.append(out_dir / name)
     except OSError as e:
         raise ArgmapError(f"{out_dir}: cannot write the matrix files ({e.strerror or e})") from None
@@ -218,8 +219,8 @@ def matrix_command(out_dir, fmt, db_path, as_json):
     else:
         table([(i.id, m.verdict[i.id], " ".join(mx.SYMBOL[m.cell(a, i.id)] or "·" for a in analysts), i.label)
                for i in issues], ["issue", "verdict", "positions", "label"], wrap="label")
-        click.echo("\npositions, in this analyst order: " + "; ".join(f"{k + 1}. {a}" for k, a in enumerate(analysts)))
-        click.echo("+ for  − against  ± mixed  • speaks  · silent")
+        echo("\npositions, in this analyst order: " + "; ".join(f"{k + 1}. {a}" for k, a in enumerate(analysts)))
+        echo("+ for  − against  ± mixed  • speaks  · silent")
     _echo_written(written)
 
 
@@ -291,13 +292,22 @@ def debate_command(motion, out_dir, min_relevance, min_stance, per_side, no_pdf,
                           stance_fn, min_relevance=min_relevance, min_stance=min_stance, per_side=per_side,
                           prepared=_dt.date.today().isoformat())
     out = out_dir or DEFAULT_MAPS / f"debate-{slug(motion)}"
-    out.mkdir(parents=True, exist_ok=True)
-    svg = None
     try:
-        svg = write_map(debate_graph(pack, _palette(claims)), out / "debate-map.svg").read_bytes()
-    except ArgmapError as e:
-        click.echo(f"argmap: no debate map: {e}", err=True)
-    written = write_pack(pack, out, svg, pdf=not no_pdf)
+        out.mkdir(parents=True, exist_ok=True)
+        svg = None
+        try:
+            svg = write_map(debate_graph(pack, _palette(claims)), out / "debate-map.svg").read_bytes()
+        except ArgmapError as e:
+            echo(f"argmap: no debate map: {e}", err=True)
+        written = write_pack(pack, out, svg, pdf=not no_pdf)
+    except OSError as e:
+        raise ArgmapError(f"{out}: cannot write the debate pack there ({e.strerror or e})") from None
+    if not no_pdf and not any(p.suffix == ".pdf" for p in written):
+        from .handout import find_pdf_maker
+
+        why = "no PDF maker found (apt-get install chromium, or pip install weasyprint)" \
+            if find_pdf_maker() is None else f"{find_pdf_maker()} failed to print the handout"
+        echo(f"argmap: debate.pdf not written: {why}; the Markdown and HTML are", err=True)
     if as_json:
         json_lines([{"type": "motion", "motion": pack.motion, "for": len(pack.pro), "against": len(pack.con),
                      "neutral": pack.neutral, "files": [str(p) for p in written]}]
@@ -306,14 +316,14 @@ def debate_command(motion, out_dir, min_relevance, min_stance, per_side, no_pdf,
                    + [{"type": "question", "asked_by": q.asked_by, "target": q.target.ref, "text": q.text}
                       for q in pack.questions])
     else:
-        click.echo(f"Motion: {pack.motion}")
-        click.echo(f"{len(pack.pro)} claims FOR ({', '.join(pack.analysts('for')) or 'none'}); "
+        echo(f"Motion: {pack.motion}")
+        echo(f"{len(pack.pro)} claims FOR ({', '.join(pack.analysts('for')) or 'none'}); "
                    f"{len(pack.con)} AGAINST ({', '.join(pack.analysts('against')) or 'none'}); "
                    f"{len(pack.clashes)} clashes; {pack.neutral} relevant claims take no clear side.")
         if not pack.pro or not pack.con:
-            click.echo("note: one side has no claims in this corpus; the pack shows what there is.", err=True)
+            echo("note: one side has no claims in this corpus; the pack shows what there is.", err=True)
         html = next((p for p in written if p.suffix == ".html"), None)
-        click.echo(f"Open {html} in a browser to read or print the handout.")
+        echo(f"Open {html} in a browser to read or print the handout.")
     _echo_written(written)
 
 
@@ -350,6 +360,7 @@ def export_command(fmt, what, out_file, db_path):
     argmap export --format csv --what relations --out links.csv
     """
     from . import export as ex
+    from .output import write_atomic
 
     store = open_store(db_path)
     claims = store.claims()
@@ -366,11 +377,11 @@ def export_command(fmt, what, out_file, db_path):
     else:
         text = ex.relations_csv(claims, issues, relations)
     if out_file is None:
-        click.echo(text, nl=not text.endswith("\n"))
+        echo(text, nl=not text.endswith("\n"))
         return
     try:
         out_file.parent.mkdir(parents=True, exist_ok=True)
-        out_file.write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
+        write_atomic(out_file, text.encode("utf-8-sig" if fmt == "csv" else "utf-8"))
     except OSError as e:
         raise ArgmapError(f"{out_file}: cannot write ({e.strerror or e})") from None
-    click.echo(f"wrote {out_file}", err=True)
+    echo(f"wrote {out_file}", err=True)

@@ -12,8 +12,11 @@ traced back with ``text[start:end]``.
 """
 from __future__ import annotations
 
+import codecs
 import hashlib
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -24,6 +27,8 @@ from .errors import InputError
 from .models import Document, Paragraph
 
 SUFFIXES = (".md", ".markdown", ".txt")
+MAX_FILE_BYTES = 2_000_000  # about 12,000 claims: within the speed targets (docs/performance.md)
+MAX_PARAGRAPH = 100_000  # characters; spaCy needs about 1 GB per 100,000 (its own limit is 1,000,000)
 FRONT_KEYS = {"title", "outlet", "date", "url", "authors", "note"}
 _MARKER = re.compile(r"^<!--\s*analyst:\s*(?P<name>.+?)\s*-->$")
 _BULLET = re.compile(r"^[ \t]*(?:[-*+]|•)[ \t]+")
@@ -54,25 +59,61 @@ def document_id(path: Path) -> str:
 
 
 def read_text(path: Path) -> tuple[str, str]:
-    """Return (text, sha256 of bytes). Raises InputError for binary or non-UTF-8 files."""
+    """Return (text, sha256 of bytes). Only regular files are read (a FIFO would block), up to
+    MAX_FILE_BYTES. UTF-8, or UTF-16/32 with a byte-order mark; InputError for anything else."""
+    data = _read_regular(path)
+    if not data.strip():
+        raise InputError(path, "empty document: the file has no text")
+    text = _decode(path, data)
+    if text.startswith("\ufeff"):
+        text = text[1:]  # spans count characters after the BOM; keep it simple and documented
+    text = text.replace("\r\n", "\n") if "\r\n" in text else text
+    return text, hashlib.sha256(data).hexdigest()
+
+
+def _read_regular(path: Path) -> bytes:
+    """The bytes of a regular file, checked on the open descriptor (no FIFO, device or folder)."""
     try:
-        data = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
         raise InputError(path, "no such file") from None
     except IsADirectoryError:
         raise InputError(path, "is a folder, not a file") from None
     except OSError as e:
         raise InputError(path, f"cannot read: {e.strerror}") from None
-    if b"\x00" in data[:8192]:
+    info = os.fstat(fd)
+    if stat.S_ISDIR(info.st_mode):
+        os.close(fd)
+        raise InputError(path, "is a folder, not a file")
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(path, "not a regular file (a pipe, socket or device); argmap reads only files")
+        if info.st_size > MAX_FILE_BYTES:
+            raise InputError(path, f"file is {info.st_size / 1e6:.1f} MB; argmap reads corpus files up to "
+                                   f"{MAX_FILE_BYTES / 1e6:.0f} MB (about 12,000 claims): split it into several files")
+        try:
+            return f.read(MAX_FILE_BYTES + 1)
+        except OSError as e:
+            raise InputError(path, f"cannot read: {e.strerror}") from None
+
+
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def _decode(path: Path, data: bytes) -> str:
+    encoding = next((enc for bom, enc in _BOMS if data.startswith(bom)), "utf-8")
+    head = data[:8192]
+    if encoding == "utf-8" and b"\x00" in head:
+        odd, even = head[1::2].count(0), head[0::2].count(0)
+        if len(head) >= 8 and max(odd, even) > 0.6 * len(head) / 2 and min(odd, even) < 0.05 * len(head) / 2:
+            raise InputError(path, "UTF-16 text without a byte-order mark; save it as UTF-8")
         raise InputError(path, "binary file, not text")
     try:
-        text = data.decode("utf-8")
+        return data.decode(encoding)
     except UnicodeDecodeError as e:
-        raise InputError(path, f"not UTF-8 text (bad byte at offset {e.start})") from None
-    if text.startswith("\ufeff"):
-        text = text[1:]  # spans count characters after the BOM; keep it simple and documented
-    text = text.replace("\r\n", "\n") if "\r\n" in text else text
-    return text, hashlib.sha256(data).hexdigest()
+        name = "UTF-8" if encoding == "utf-8" else encoding.upper()
+        raise InputError(path, f"not {name} text (bad byte at offset {e.start})") from None
 
 
 def _front_matter(path: Path, text: str) -> tuple[dict, int]:
@@ -97,8 +138,12 @@ def _front_matter(path: Path, text: str) -> tuple[dict, int]:
     if unknown:
         raise InputError(path, f"malformed front matter: unknown key {unknown[0]!r} (allowed: {', '.join(sorted(FRONT_KEYS))})")
     title = meta.get("title")
-    if not isinstance(title, str) or not title.strip():
+    if isinstance(title, (int, float)) and not isinstance(title, bool):
+        title = str(title)  # `title: 1984` is a title
+    if title is None or isinstance(title, str) and not title.strip():
         raise InputError(path, "malformed front matter: 'title' is missing or empty")
+    if not isinstance(title, str):
+        raise InputError(path, f"malformed front matter: 'title' must be text, not a {type(title).__name__}")
     authors = meta.get("authors") or []
     if isinstance(authors, str):
         authors = [authors]
@@ -224,25 +269,59 @@ def parse_file(path: Path | str) -> ParsedDocument:
         paragraphs = _paragraphs(path, text, body, markdown=True)
     if not any(p.kind != "heading" for p in paragraphs):
         raise InputError(path, "empty document: no text paragraphs")
-    doc = Document(id=document_id(path), path=str(path), content_hash=digest, **meta)
+    long = next((p for p in paragraphs if p.end - p.start > MAX_PARAGRAPH), None)
+    if long is not None:
+        raise InputError(path, f"the paragraph at line {text.count(chr(10), 0, long.start) + 1} is "
+                               f"{long.end - long.start:,} characters long; argmap reads paragraphs up to "
+                               f"{MAX_PARAGRAPH:,} (separate paragraphs with blank lines)")
+    doc = Document(id=document_id(path), path=str(path.resolve()), content_hash=digest, **meta)
     return ParsedDocument(doc, text, tuple(paragraphs))
 
 
-def find_files(paths: Iterable[Path | str]) -> tuple[list[Path], list[InputError]]:
-    """Expand files and folders into corpus files, sorted; problems are returned, not raised."""
+def find_files(paths: Iterable[Path | str]) -> tuple[list[Path], list[InputError], list[InputError]]:
+    """Expand files and folders into corpus files, sorted. Returns (files, problems, notes):
+    problems are paths that cannot be read; notes say which files in a folder were skipped and why
+    (hidden files and README/PROVENANCE files are skipped by design, without a note)."""
     files: list[Path] = []
     problems: list[InputError] = []
+    notes: list[InputError] = []
     for p in paths:
         p = Path(p)
         if not p.exists():
             problems.append(InputError(p, "no such file or folder"))
         elif p.is_dir():
-            found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES
-                           and not f.name.startswith(".") and f.name.upper() not in {"README.MD", "PROVENANCE.MD"})
+            found, other_type, irregular = [], [], []
+            for f in sorted(p.rglob("*")):
+                if f.name.startswith(".") or f.is_dir() or f.name.upper() in {"README.MD", "PROVENANCE.MD"}:
+                    continue
+                if f.suffix.lower() not in SUFFIXES:
+                    other_type.append(f)
+                elif not f.is_file():
+                    irregular.append(f)
+                else:
+                    found.append(f)
+            skipped = []
+            if other_type:
+                skipped.append(f"skipped {_count(other_type, 'file')} that argmap does not read (not .md or .txt): "
+                               f"{_names(other_type)}")
+            if irregular:
+                skipped.append(f"skipped {_count(irregular, 'entry', 'entries')} that "
+                               f"{'is' if len(irregular) == 1 else 'are'} not a regular file: {_names(irregular)}")
             if not found:
-                problems.append(InputError(p, "folder has no .md or .txt files"))
+                problems.append(InputError(p, "folder has no .md or .txt files" + "".join(f"; {s}" for s in skipped)))
+            else:
+                notes.extend(InputError(p, s) for s in skipped)
             files.extend(found)
         else:
             files.append(p)
     unique = sorted(set(files), key=lambda f: (str(f.resolve())))
-    return unique, problems
+    return unique, problems, notes
+
+
+def _count(items: list, one: str, many: str | None = None) -> str:
+    return f"{len(items)} {one if len(items) == 1 else many or one + 's'}"
+
+
+def _names(paths: list[Path], shown: int = 3) -> str:
+    names = ", ".join(f.name for f in paths[:shown])
+    return names + (f" and {len(paths) - shown} more" if len(paths) > shown else "")

@@ -10,10 +10,13 @@ from .errors import InputError
 from .store import Store
 
 
+STORED = ("added", "replaced", "unchanged")
+
+
 @dataclass(frozen=True)
 class IngestResult:
     path: str
-    status: str  # added | replaced | unchanged | error
+    status: str  # added | replaced | unchanged | error | skipped (a folder's note: files not read, and why)
     document: str = ""
     claims: int = 0
     problem: str = ""
@@ -23,12 +26,18 @@ class IngestResult:
 
 
 def ingest(paths: Iterable[Path | str], store: Store,
-           progress: Callable[[Iterable], Iterable] | None = None) -> list[IngestResult]:
-    """Parse, extract and store each corpus file. Bad files are reported, good ones still stored."""
+           progress: Callable[[Iterable], Iterable] | None = None, replace: bool = False,
+           tick: Callable[[Path, int, int], None] | None = None) -> list[IngestResult]:
+    """Parse, extract and store each corpus file. Bad files are reported, good ones still stored.
+
+    A changed file replaces its own earlier version. A *different* file whose document id is
+    already stored (``a/x.md``, then ``b/x.md``) is refused unless ``replace`` is set.
+    ``tick(path, paragraphs done, paragraphs)`` reports progress inside a long file."""
     from .claims import EXTRACTOR, extract_claims
 
-    files, problems = find_files(paths)
+    files, problems, notes = find_files(paths)
     results = [IngestResult(e.path, "error", problem=e.problem) for e in problems]
+    results += [IngestResult(e.path, "skipped", problem=e.problem) for e in notes]
     seen: dict[str, str] = {}
     counts = store.claim_counts()
     for path in (progress(files) if progress else files):
@@ -42,7 +51,11 @@ def ingest(paths: Iterable[Path | str], store: Store,
             if state == (doc.content_hash, EXTRACTOR):
                 results.append(IngestResult(str(path), "unchanged", doc.id, counts.get(doc.id, 0)))
                 continue
-            claims = extract_claims(parsed)
+            source = store.document_source(doc.id)
+            if state and not replace and source != Path(doc.path):
+                raise InputError(path, f"document id {doc.id!r} is already stored from another file ({source}); "
+                                       "rename this file, or pass --replace to replace that document with it")
+            claims = extract_claims(parsed, (lambda done, total: tick(path, done, total)) if tick else None)
             if not claims:
                 raise InputError(path, "no claims found: the text has no complete sentences")
             store.replace_document(doc, parsed.text, claims, EXTRACTOR)

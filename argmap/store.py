@@ -24,6 +24,7 @@ from .models import Claim, Document, Issue, Relation
 
 DB_ENV = "ARGMAP_DB"
 DEFAULT_DB = "argmap.db"
+LOCK_TIMEOUT = 5.0  # seconds to wait for another writer before saying the store is in use
 
 MIGRATIONS: list[str] = [
     # 1: documents, analysts, claims
@@ -124,19 +125,74 @@ class AnalystCount:
 
 
 class Store:
-    def __init__(self, path: Path | str | None = None):
+    """An argmap store. ``create=False`` (read commands) refuses a path with no store, so a
+    mistyped --db says so instead of making an empty one. A file argmap cannot write to is
+    opened read-only (reads work; a write raises StoreError); a store in a folder argmap cannot
+    write to is opened immutable (SQLite cannot make its WAL files there)."""
+
+    def __init__(self, path: Path | str | None = None, create: bool = True):
         self.path = Path(path) if path is not None else default_db_path()
         if self.path.is_dir():
             raise StoreError(f"{self.path}: is a folder, not a database file")
-        if self.path.parent and not self.path.parent.exists():
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+        exists = self.path.exists()
+        if exists and not self.path.is_file():
+            raise StoreError(f"{self.path}: not a regular file, so not an argmap store")
+        if not exists:
+            if not create:
+                raise StoreError(f"{self.path}: no argmap store here (check --db or ${DB_ENV}; "
+                                 "`argmap ingest` makes one)")
+            self._make_folder()
+        folder_writable = os.access(self.path.parent, os.W_OK)
+        self.read_only = exists and not (os.access(self.path, os.W_OK) and folder_writable)
+        mode = "" if not self.read_only else "?mode=ro" if folder_writable else "?immutable=1"
         try:
-            self.conn = sqlite3.connect(str(self.path), isolation_level=None)
+            self.conn = sqlite3.connect(f"{self.path.resolve().as_uri()}{mode}", uri=True, isolation_level=None,
+                                        timeout=LOCK_TIMEOUT)
+            self._check_owner()
             self.conn.execute("PRAGMA foreign_keys = ON")
-            self.conn.execute("PRAGMA journal_mode = WAL")
+            if not self.read_only:
+                self.conn.execute("PRAGMA journal_mode = WAL")
             self._migrate()
         except sqlite3.DatabaseError as e:
-            raise StoreError(f"{self.path}: not an argmap database ({e})") from None
+            raise self._error(e) from None
+
+    def _make_folder(self) -> None:
+        folder = self.path.parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise StoreError(f"{self.path}: cannot make the folder for the store ({e.strerror or e})") from None
+        if not os.access(folder, os.W_OK):
+            raise StoreError(f"{self.path}: cannot make a store here: the folder {folder} is not writable")
+
+    def _check_owner(self) -> None:
+        """Refuse SQLite files that are not argmap stores, before anything is written to them."""
+        if self.version > len(MIGRATIONS):
+            raise StoreError(f"{self.path}: made by a newer argmap (schema {self.version} > {len(MIGRATIONS)})")
+        if self.version == 0 and self.conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]:
+            raise StoreError(f"{self.path}: not an argmap database (an SQLite file with other tables; argmap "
+                             "leaves it alone: pass another --db)")
+        if self.version and not self.conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'claims'").fetchone():
+            raise StoreError(f"{self.path}: not an argmap database (an SQLite file with no claims table)")
+
+    def _error(self, e: sqlite3.Error, fallback: bool = True) -> StoreError | None:
+        """One line for an SQLite failure: what happened to which store, in words. Without
+        ``fallback``, None for failures that are not about the file (locks, permissions, disk)."""
+        text = str(e)
+        if "locked" in text or "busy" in text:
+            return StoreError(f"{self.path}: the store is in use by another argmap process (waited "
+                              f"{LOCK_TIMEOUT:.0f} s); try again when it has finished")
+        if "readonly" in text or "read-only" in text:
+            return StoreError(f"{self.path}: the store is read-only here; argmap can read it but not change it "
+                              "(copy it somewhere writable, or fix its permissions)")
+        if "disk is full" in text or "disk I/O" in text:
+            return StoreError(f"{self.path}: {text} (is the disk full?); the store keeps its last complete state")
+        if not fallback:
+            return None
+        if isinstance(e, sqlite3.OperationalError) and "unable to open" in text:
+            return StoreError(f"{self.path}: cannot open the store ({text})")
+        return StoreError(f"{self.path}: not an argmap database ({text})")
 
     # -- schema -------------------------------------------------------------
     @property
@@ -147,6 +203,9 @@ class Store:
         current = self.version
         if current > len(MIGRATIONS):
             raise StoreError(f"{self.path}: made by a newer argmap (schema {current} > {len(MIGRATIONS)})")
+        if current < len(MIGRATIONS) and self.read_only:
+            raise StoreError(f"{self.path}: the store is read-only here and was made by an older argmap; "
+                             "open it once where it is writable to upgrade it")
         for number, sql in enumerate(MIGRATIONS[current:], start=current + 1):
             with self.transaction():
                 for statement in _statements(sql):
@@ -155,14 +214,28 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        self.conn.execute("BEGIN IMMEDIATE")
+        """One write transaction; any SQLite failure in it rolls back and becomes one StoreError."""
+        if self.read_only:
+            raise self._error(sqlite3.OperationalError("readonly"))
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as e:
+            raise self._error(e) from None
         try:
             yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        else:
             self.conn.execute("COMMIT")
+        except BaseException as e:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            fault = self._error(e, fallback=False) if isinstance(e, sqlite3.Error) else None
+            if fault is not None:
+                raise fault from None
+            raise
+
+    def require_writable(self) -> None:
+        """Fail now, before any work, when the store cannot be changed."""
+        if self.read_only:
+            raise self._error(sqlite3.OperationalError("readonly"))
 
     def close(self) -> None:
         self.conn.close()
@@ -171,6 +244,11 @@ class Store:
     def document_state(self, doc_id: str) -> tuple[str, str] | None:
         row = self.conn.execute("SELECT content_hash, extractor FROM documents WHERE id = ?", (doc_id,)).fetchone()
         return (row[0], row[1]) if row else None
+
+    def document_source(self, doc_id: str) -> Path | None:
+        """The file a stored document was read from (absolute; older stores kept the path as given)."""
+        row = self.conn.execute("SELECT path FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        return Path(row[0]).resolve() if row else None
 
     def replace_document(self, doc: Document, text: str, claims: Sequence[Claim], extractor: str) -> None:
         """Store a document and its claims, replacing any earlier version, in one transaction."""
@@ -252,6 +330,9 @@ class Store:
         return out
 
     def add_vectors(self, model: str, items: Iterable[tuple[str, np.ndarray]]) -> int:
+        """Cache vectors; a read-only store keeps none (they are computed again next time)."""
+        if self.read_only:
+            return 0
         n = 0
         with self.transaction() as c:
             for h, v in items:

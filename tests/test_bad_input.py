@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from pathlib import Path
 
@@ -191,3 +192,139 @@ def test_bad_run_loses_nothing_stored(tmp_path, ingested):
     docs = CliRunner().invoke(cli, ["documents", "--db", str(db), "--json"])
     titles = {json.loads(line)["id"]: json.loads(line)["title"] for line in docs.stdout.splitlines()}
     assert titles["rfa-dual-message"] == "Experts: Kim Jong Un’s Visit to China Sends Dual Message to US"
+
+
+# ---------------------------------------------------------------- hostile input and faults (issue 10)
+
+def read(db: Path, *args):
+    return CliRunner().invoke(cli, [*args, "--db", str(db)])
+
+
+def test_another_file_with_a_stored_id_is_refused_not_replaced(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    a = make(tmp_path / "a", "x.md", GOOD)
+    b = make(tmp_path / "b", "x.md", GOOD.replace("first sentence", "other sentence"))
+    db = tmp_path / "s.db"
+    assert ingest(a, db=db).exit_code == 0
+    before = read(db, "claims", "--json").stdout
+    result = ingest(b, db=db)
+    assert result.exit_code == 1
+    check_one_error(result, b, "document id 'x' is already stored from another file")
+    assert str(a) in error_lines(result)[0] and "--replace" in error_lines(result)[0]
+    assert read(db, "claims", "--json").stdout == before  # a's document is intact
+    # the same file changed still replaces its own document; --replace lets another file do it
+    a.write_text(GOOD.replace("second sentence", "new sentence"), encoding="utf-8")
+    assert "replaced" in ingest(a, db=db).stdout
+    forced = CliRunner().invoke(cli, ["ingest", str(b), "--db", str(db), "--no-analyze", "--replace"])
+    assert forced.exit_code == 0 and "replaced" in forced.stdout
+    assert "other sentence" in read(db, "claims").stdout
+
+
+def test_an_over_long_paragraph_refuses_its_file_and_the_rest_are_ingested(tmp_path):
+    from argmap.corpus import MAX_PARAGRAPH
+
+    (tmp_path / "c").mkdir()
+    long = make(tmp_path / "c", "long.md", "---\ntitle: Long\n---\n\n" + "A sentence goes on. " * (MAX_PARAGRAPH // 10) + "\n")
+    good = make(tmp_path / "c", "zgood.md", GOOD)
+    result = ingest(tmp_path / "c", db=tmp_path / "s.db")
+    assert result.exit_code == 0
+    check_one_error(result, long, "the paragraph at line 5 is")
+    assert "zgood" in result.stdout and str(good.name) in result.stdout
+
+
+def test_an_over_size_file_is_refused_at_once(tmp_path):
+    from argmap.corpus import MAX_FILE_BYTES
+
+    big = make(tmp_path, "big.txt", "Title\n\n" + "Short line of text here.\n\n" * (MAX_FILE_BYTES // 25 + 10))
+    result = ingest(big, make(tmp_path, "good.md", GOOD), db=tmp_path / "s.db")
+    assert result.exit_code == 0
+    check_one_error(result, big, "argmap reads corpus files up to 2 MB")
+
+
+def test_a_fifo_is_refused_without_blocking(tmp_path):
+    import subprocess
+    import sys
+
+    fifo = tmp_path / "pipe.md"
+    os.mkfifo(fifo)
+    for target, problem in ((fifo, "not a regular file"), (tmp_path, "not a regular file: pipe.md")):
+        result = subprocess.run([sys.executable, "-m", "argmap", "ingest", "--no-analyze", "--db",
+                                 str(tmp_path / "s.db"), str(target), str(make(tmp_path, "good.md", GOOD))],
+                                capture_output=True, text=True, timeout=60, cwd=REPO)
+        assert result.returncode == 0 and "Traceback" not in result.stderr
+        assert problem in result.stderr
+
+
+def test_progress_lines_when_piped(tmp_path, monkeypatch):
+    from argmap import cli_options
+
+    monkeypatch.setattr(cli_options.Ticker, "__init__", lambda self, every=0.0: setattr(self, "every", 0.0)
+                        or setattr(self, "last", 0.0))
+    pars = "\n\n".join(f"Point number {i} is a sentence with a verb." for i in range(5))
+    f = make(tmp_path, "p.md", f"---\ntitle: P\n---\n\n{pars}\n")
+    result = ingest(f, db=tmp_path / "s.db")
+    assert result.exit_code == 0
+    assert f"argmap: {f}: 4 of 5 paragraphs read" in result.stderr
+
+
+@pytest.mark.parametrize("name,content,problem", [
+    ("empty.md", "", "empty document: the file has no text"),
+    ("blank.md", "\n \n", "empty document: the file has no text"),
+    ("nobom16.md", "---\ntitle: T\n---\n\nText here.\n".encode("utf-16-le"), "UTF-16 text without a byte-order mark"),
+])
+def test_messages_say_what_is_wrong(tmp_path, name, content, problem):
+    f = make(tmp_path, name, content)
+    check_one_error(ingest(f, db=tmp_path / "s.db"), f, problem)
+
+
+def test_utf16_with_a_bom_and_a_numeric_title_are_read(tmp_path):
+    u16 = make(tmp_path, "u16.md", ("\ufeff" + GOOD).encode("utf-16-le"))
+    num = make(tmp_path, "num.md", GOOD.replace("title: A Good Document", "title: 12345"))
+    db = tmp_path / "s.db"
+    result = ingest(u16, num, db=db)
+    assert result.exit_code == 0 and error_lines(result) == []
+    titles = {d["id"]: d["title"] for d in map(json.loads, read(db, "documents", "--json").stdout.splitlines())}
+    assert titles == {"u16": "A Good Document", "num": "12345"}
+
+
+def test_read_commands_do_not_create_a_store(tmp_path):
+    db = tmp_path / "typo.db"
+    for command in ("documents", "claims", "issues", "map"):
+        result = read(db, command)
+        assert result.exit_code == 1 and "no argmap store here" in result.stderr
+    assert not db.exists()
+
+
+def test_a_foreign_sqlite_file_is_left_alone(tmp_path):
+    db = tmp_path / "other.db"
+    conn = sqlite3.connect(str(db))
+    conn.execute("CREATE TABLE notes (x)")
+    conn.commit()
+    conn.close()
+    before = db.read_bytes()
+    for args in (["documents"], ["ingest", str(make(tmp_path, "good.md", GOOD)), "--no-analyze"]):
+        result = read(db, *args)
+        assert result.exit_code == 1 and "not an argmap database" in result.stderr
+    assert db.read_bytes() == before and not Path(f"{db}-wal").exists()
+
+
+def test_files_a_folder_skips_are_counted(tmp_path):
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    make(corpus, "good.md", GOOD)
+    for name in ("a.pdf", "b.docx", "c.rtf", "d.html"):
+        make(corpus, name, "x")
+    result = ingest(corpus, db=tmp_path / "s.db")
+    assert result.exit_code == 0
+    assert error_lines(result) == [f"argmap: {corpus}: skipped 4 files that argmap does not read "
+                                   "(not .md or .txt): a.pdf, b.docx, c.rtf and 1 more"]
+
+
+def test_terminal_escapes_from_the_corpus_are_not_printed(tmp_path):
+    f = make(tmp_path, "esc.md", GOOD.replace("The first", "<!-- analyst: Evil \x1b[2J\x1b[31mWriter\u202e -->\n\nThe first"))
+    db = tmp_path / "s.db"
+    assert ingest(f, db=db).exit_code == 0
+    for command in ("analysts", "claims"):
+        out = read(db, command).stdout
+        assert "Evil Writer" in out and "\x1b" not in out and "\u202e" not in out

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from argmap.cli import cli
+from argmap.store import Store
 
 from conftest import copy_db  # noqa: E402
 
@@ -184,12 +185,14 @@ def test_argmap_db_env(ingested, tmp_path, monkeypatch):
     assert len(hill) == 5
     # --db wins over the environment
     other = tmp_path / "empty.db"
+    Store(other).close()
     assert lines(run("documents", "--json", "--db", other, env=env)) == []
     assert (REPO / "argmap.db").exists() == default_db_existed  # ./argmap.db was never used
 
 
 def test_empty_store_lists_nothing(tmp_path):
     db = tmp_path / "empty.db"
+    Store(db).close()
     for cmd in ("documents", "analysts", "claims"):
         result = run(cmd, "--db", db, "--json")
         assert result.exit_code == 0 and result.stdout == ""

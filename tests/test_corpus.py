@@ -288,12 +288,14 @@ def test_find_files(tmp_path):
     (tmp_path / "sub").mkdir()
     for name in ["b.md", "a.txt", "sub/c.markdown", "README.md", ".hidden.md", "notes.pdf", "sub/PROVENANCE.md"]:
         write(tmp_path / name, "x")
-    files, problems = find_files([tmp_path, tmp_path / "b.md"])
+    files, problems, notes = find_files([tmp_path, tmp_path / "b.md"])
     assert [f.relative_to(tmp_path).as_posix() for f in files] == ["a.txt", "b.md", "sub/c.markdown"]
     assert problems == []
+    assert [(e.path, e.problem) for e in notes] == [
+        (str(tmp_path), "skipped 1 file that argmap does not read (not .md or .txt): notes.pdf")]
 
     (tmp_path / "empty").mkdir()
-    files, problems = find_files([tmp_path / "nope", tmp_path / "empty"])
+    files, problems, _ = find_files([tmp_path / "nope", tmp_path / "empty"])
     assert files == []
     assert [(e.path, e.problem) for e in problems] == [
         (str(tmp_path / "nope"), "no such file or folder"),
@@ -302,8 +304,8 @@ def test_find_files(tmp_path):
 
 
 def test_find_files_bundled_corpus():
-    files, problems = find_files([CORPUS])
-    assert problems == []
+    files, problems, notes = find_files([CORPUS])
+    assert problems == [] and notes == []
     assert [f.stem for f in files] == sorted(BUNDLED)
 
 

@@ -1,5 +1,6 @@
 """argmap debate: relevance, FOR/AGAINST split, strength order, clashes, questions, handout, errors."""
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -111,3 +112,35 @@ def test_cli_pack_and_error(tmp_path, monkeypatch, fake_embedder):
     assert res.exit_code != 0 and "nothing in the corpus bears on the motion" in str(res.exception)
     assert len(fake_embedder.calls) == n + 1  # only the motion was embedded: claim vectors came from the store
     assert calls == [1]  # the stance model was not loaded for the unrelated motion
+
+
+def _debate(tmp_path, monkeypatch, fake_embedder, *args):
+    from argmap.cli import cli
+
+    if not (tmp_path / "d.db").exists():
+        _store(tmp_path / "d.db").close()
+    monkeypatch.setattr(cli_views, "load_embedder", lambda name=None: fake_embedder)
+    monkeypatch.setattr(cli_views, "load_question_encoder", lambda: fake_embedder)
+    monkeypatch.setattr(cli_views, "load_stance", lambda: fake_stance)
+    return CliRunner().invoke(cli, ["debate", MOTION, "--db", str(tmp_path / "d.db"), "--min-relevance", "0.35", *args])
+
+
+def test_cli_out_folder_that_cannot_be_made_is_one_line(tmp_path, monkeypatch, fake_embedder):
+    (tmp_path / "afile").write_text("x")
+    for out in (tmp_path / "afile" / "pack", Path("/proc/argmap-cannot-write-here")):
+        res = _debate(tmp_path, monkeypatch, fake_embedder, "--out", str(out), "--no-pdf")
+        assert res.exit_code == 1 and res.exception is not None and "Traceback" not in res.output
+        err = [line for line in res.stderr.splitlines() if line.strip()]
+        assert len(err) == 1 and err[0].startswith(f"Error: {out}: cannot write the debate pack there")
+
+
+def test_cli_says_when_it_makes_no_pdf(tmp_path, monkeypatch, fake_embedder):
+    from argmap import handout
+
+    monkeypatch.setattr(handout, "find_pdf_maker", lambda: None)
+    res = _debate(tmp_path, monkeypatch, fake_embedder, "--out", str(tmp_path / "pack"))
+    assert res.exit_code == 0, res.output
+    assert "debate.pdf not written: no PDF maker found" in res.stderr
+    assert not (tmp_path / "pack" / "debate.pdf").exists()
+    quiet = _debate(tmp_path, monkeypatch, fake_embedder, "--out", str(tmp_path / "pack"), "--no-pdf")
+    assert "debate.pdf" not in quiet.stderr

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import render, style
 from .errors import ArgmapError
 from .models import Claim, Document, Issue, Relation
 
@@ -214,6 +215,11 @@ def find_clashes(pro: Sequence[DebateClaim], con: Sequence[DebateClaim], relatio
     return tuple(out)
 
 
+def short_analyst(analyst: str) -> str:
+    """An analyst's name in the pack's text (questions, handout, Markdown): at most style.PAGE_NAME_MAX_CHARS."""
+    return render.truncate(analyst, style.PAGE_NAME_MAX_CHARS)
+
+
 def make_questions(pro: Sequence[DebateClaim], con: Sequence[DebateClaim], clashes: Sequence[Clash],
                    per_side: int) -> tuple[Question, ...]:
     """Questions each side can put to the other, built only from the other side's own quotes."""
@@ -224,21 +230,22 @@ def make_questions(pro: Sequence[DebateClaim], con: Sequence[DebateClaim], clash
     out = []
     for asked_by, targets in (("for", con), ("against", pro)):
         for k, t in enumerate(targets[:per_side]):
-            who, quote = t.claim.analyst, shorten(t.claim.text)
+            who, quote = short_analyst(t.claim.analyst), shorten(t.claim.text)
             mine = answer.get(t.ref)
+            theirs = short_analyst(mine.claim.analyst) if mine else ""
             if mine is None:
                 text = (f"{who} claims that \u201c{quote}\u201d ({t.ref}). What evidence supports this, "
                         "and what would show it to be wrong?")
             elif k % 3 == 0:
                 text = (f"{who} claims that \u201c{quote}\u201d ({t.ref}). What evidence supports this, and how "
-                        f"does it square with {mine.claim.analyst}'s point that \u201c{shorten(mine.claim.text)}\u201d "
+                        f"does it square with {theirs}'s point that \u201c{shorten(mine.claim.text)}\u201d "
                         f"({mine.ref})?")
             elif k % 3 == 1:
-                text = (f"{mine.claim.analyst} argues that \u201c{shorten(mine.claim.text)}\u201d ({mine.ref}). "
+                text = (f"{theirs} argues that \u201c{shorten(mine.claim.text)}\u201d ({mine.ref}). "
                         f"How does {who}'s claim that \u201c{quote}\u201d ({t.ref}) answer that?")
             else:
                 text = (f"{who} says \u201c{quote}\u201d ({t.ref}). Does this hold in every case, and which "
-                        f"source shows it? {mine.claim.analyst} sees it differently ({mine.ref}).")
+                        f"source shows it? {theirs} sees it differently ({mine.ref}).")
             out.append(Question(asked_by, t, text))
     return tuple(out)
 
@@ -247,7 +254,6 @@ def make_questions(pro: Sequence[DebateClaim], con: Sequence[DebateClaim], clash
 
 def debate_graph(pack: DebatePack, palette: Mapping[str, str], per_side: int | None = None):
     """Graphviz map: FOR claims left, the motion in the middle, AGAINST right, clashes as edges."""
-    from . import render, style
 
     cap = per_side or getattr(style, "DEBATE_MAX_CLAIMS_PER_SIDE", 8)
     pro, con = pack.pro[:cap], pack.con[:cap]

@@ -17,7 +17,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from .debate import STRENGTH_RULE, DebateClaim, DebatePack
+from .debate import STRENGTH_RULE, DebateClaim, DebatePack, short_analyst
 from .output import clean_text, safe_url, write_atomic
 
 HOW_TO = [
@@ -56,8 +56,8 @@ def _md_link(url: str, before: str = "") -> str:
 
 def _md_claim(d: DebateClaim) -> str:
     src = md(d.source()) + (_md_link(d.document.url, " \u2014 ") if d.document else "")
-    backers = f" Also backed by: {md(', '.join(d.backers))}." if d.backers else ""
-    return (f"**{d.ref}. {md(d.claim.analyst)}** ({src}), strength {d.strength:.2f}:{backers}\n\n"
+    backers = f" Also backed by: {md(', '.join(map(short_analyst, d.backers)))}." if d.backers else ""
+    return (f"**{d.ref}. {md(short_analyst(d.claim.analyst))}** ({src}), strength {d.strength:.2f}:{backers}\n\n"
             f"> {md(d.claim.text)}\n")
 
 
@@ -71,7 +71,7 @@ def markdown(pack: DebatePack, map_name: str | None = None) -> str:
         out += [_md_claim(d) for d in items] or ["*No claim in the corpus argues this side.*", ""]
     out += ["## Clashes", "", "| FOR | AGAINST | why paired |", "|---|---|---|"]
     for c in pack.clashes:
-        cell = lambda d: f"**{d.ref}** {md(d.claim.analyst)}: \u201c{md(d.claim.text)}\u201d"  # noqa: E731
+        cell = lambda d: f"**{d.ref}** {md(short_analyst(d.claim.analyst))}: \u201c{md(d.claim.text)}\u201d"  # noqa: E731
         out.append(f"| {cell(c.pro)} | {cell(c.con)} | {md(c.reason)} ({c.score:.2f}) |")
     for side, title in (("for", "Questions the FOR side can ask"), ("against", "Questions the AGAINST side can ask")):
         out += ["", f"## {title}", ""]
@@ -136,10 +136,15 @@ def _a(url: str, before: str = "") -> str:
     return f'{before}<a href="{_e(url)}">{_e(url)}</a>' if url else ""
 
 
+def _who(name: str) -> str:
+    """An analyst name in the handout: shortened, the whole name in its title (hover)."""
+    return f'<span title="{_e(name)}">{_e(short_analyst(name))}</span>'
+
+
 def _html_claim(d: DebateClaim) -> str:
     link = _a(d.document.url, " \u2014 ") if d.document else ""
-    backers = f"<br>Also backed by: {_e(', '.join(d.backers))}" if d.backers else ""
-    return (f'<div class="claim"><div class="who"><span class="ref">{d.ref}</span> {_e(d.claim.analyst)}</div>'
+    backers = f"<br>Also backed by: {', '.join(map(_who, d.backers))}" if d.backers else ""
+    return (f'<div class="claim"><div class="who"><span class="ref">{d.ref}</span> {_who(d.claim.analyst)}</div>'
             f"<blockquote>\u201c{_e(d.claim.text)}\u201d</blockquote>"
             f'<div class="src">{_e(d.source())}{link} \u00b7 strength {d.strength:.2f}{backers}</div></div>')
 
@@ -148,12 +153,12 @@ def html_handout(pack: DebatePack, map_svg: bytes | None = None) -> str:
     sides = []
     for cls, title, items in (("for", "FOR the motion", pack.pro), ("against", "AGAINST the motion", pack.con)):
         body = "".join(_html_claim(d) for d in items) or '<p class="note">No claim in the corpus argues this side.</p>'
-        who = ", ".join(pack.analysts(cls))
+        who = ", ".join(_who(a) for a in pack.analysts(cls))
         sides.append(f'<section class="side {cls}"><h2>{title}</h2><p class="meta">{len(items)} claims by '
-                     f"{_e(who) or 'nobody'}</p>{body}</section>")
+                     f"{who or 'nobody'}</p>{body}</section>")
     rows = "".join(
-        f"<tr><td><b>{c.pro.ref}</b> {_e(c.pro.claim.analyst)}: \u201c{_e(c.pro.claim.text)}\u201d</td>"
-        f"<td><b>{c.con.ref}</b> {_e(c.con.claim.analyst)}: \u201c{_e(c.con.claim.text)}\u201d</td>"
+        f"<tr><td><b>{c.pro.ref}</b> {_who(c.pro.claim.analyst)}: \u201c{_e(c.pro.claim.text)}\u201d</td>"
+        f"<td><b>{c.con.ref}</b> {_who(c.con.claim.analyst)}: \u201c{_e(c.con.claim.text)}\u201d</td>"
         f'<td class="why">{_e(c.reason)} ({c.score:.2f})</td></tr>' for c in pack.clashes)
     qs = []
     for cls, title in (("for", "Questions FOR can ask AGAINST"), ("against", "Questions AGAINST can ask FOR")):

@@ -88,9 +88,14 @@ def safe_url(url: str | None) -> str:
 
 
 def csv_cell(value):
-    """A spreadsheet cell that cannot run: text starting with = + - @ tab or CR gets a leading
-    ' (OWASP); numbers, and text that is just a number such as -0.50, are kept."""
-    if isinstance(value, str) and value.startswith(FORMULA_START) and not _NUMBER.fullmatch(value):
+    """A spreadsheet cell that cannot run or mislead: clean text (no control characters or bidi
+    overrides); text starting with = + - @ tab or CR gets a leading ' (OWASP); numbers, and text
+    that is just a number such as -0.50, are kept."""
+    if not isinstance(value, str):
+        return value
+    value = clean_text(value)
+    if (value.startswith(FORMULA_START) or value.lstrip().startswith(FORMULA_START)) \
+            and not _NUMBER.fullmatch(value.strip()):
         return "'" + value
     return value
 

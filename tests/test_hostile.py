@@ -302,6 +302,17 @@ def test_debate_markdown_has_no_raw_html_or_script_links(run):
     assert "\u202e" not in md
 
 
+def test_the_debate_pack_shortens_a_long_name_and_keeps_it_whole_on_hover(run):
+    out, _, _ = run
+    html = (out / "debate" / "debate.html").read_text(encoding="utf-8")
+    md = (out / "debate" / "debate.md").read_text(encoding="utf-8")
+    outside_titles = re.sub(r' title="[^"]*"', "", html)
+    start = LONG_NAME[:60]
+    assert start in outside_titles and LONG_NAME not in outside_titles  # shown shortened...
+    assert f'title="{LONG_NAME}"' in html  # ...and whole on hover
+    assert start in md and LONG_NAME not in md
+
+
 def test_argdown_and_aif_exports_read_back(run):
     out, analysts, _ = run
     argdown = (out / "export.argdown").read_text(encoding="utf-8")

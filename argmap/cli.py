@@ -112,8 +112,8 @@ def run_analysis(store, model, method, threshold=None, force=False):
                                      progress=interactive, force=force, stage=None if interactive else _log_stage)
     verb = f"analysed in {time.perf_counter() - t:.1f} s" if ran else "unchanged since the last analysis"
     echo(f"{len(issues)} issues, {len(store.unclustered_claims())} unclustered claims, "
-               f"{sum(r.kind == 'agree' for r in relations)} agree and "
-               f"{sum(r.kind == 'disagree' for r in relations)} disagree relations ({verb})", err=True)
+         f"{sum(r.kind == 'agree' for r in relations)} agree and "
+         f"{sum(r.kind == 'disagree' for r in relations)} disagree relations ({verb})", err=True)
 
 
 def _log_stage(text: str) -> None:

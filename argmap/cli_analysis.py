@@ -63,8 +63,8 @@ def issues_command(db_path, as_json):
           wrap="question (the pivot claim)")
     across = by_issue.get("", [])
     echo(f"\n{len(unclustered)} unclustered claims (fit no issue); "
-               f"{len(across)} relation{'s' if len(across) != 1 else ''} link claims of different issues; "
-               "`argmap issues --json` lists them.")
+         f"{len(across)} relation{'s' if len(across) != 1 else ''} link claims of different issues; "
+         "`argmap issues --json` lists them.")
 
 
 @click.command("map")
@@ -181,4 +181,4 @@ def relate_command(texts, pairs_file, as_json):
     r = rows[0]
     echo(f"{r['relation']} ({r['probability']:.2f})")
     echo(f"  agree {r['p_agree']:.2f} · disagree {r['p_disagree']:.2f} · neither {r['p_neither']:.2f}  "
-               f"(thresholds: agree {model.agree_threshold:.2f}, disagree {model.disagree_threshold:.2f})")
+         f"(thresholds: agree {model.agree_threshold:.2f}, disagree {model.disagree_threshold:.2f})")

@@ -19,7 +19,7 @@ from .cli_options import db_option, json_option, open_store
 from .errors import ArgmapError
 from .debate import MIN_RELEVANCE
 from .matrix import RULE as MATRIX_RULE
-from .output import echo, json_lines, table
+from .output import echo, json_lines, table, write_atomic
 
 DEFAULT_MAPS = Path("maps")
 MAP_FORMATS = ("svg", "png", "pdf")
@@ -84,7 +84,7 @@ def _echo_link(relation, a_claim, b_claim) -> None:
     from .debate import shorten
 
     echo(f"  {relation.kind.upper()} ({relation.score:.2f}): \u201c{shorten(a_claim.text, 90)}\u201d "
-               f"\u2194 \u201c{shorten(b_claim.text, 90)}\u201d")
+         f"\u2194 \u201c{shorten(b_claim.text, 90)}\u201d")
 
 
 def _echo_written(paths) -> None:
@@ -189,7 +189,6 @@ How cells are decided: {MATRIX_RULE}
 @json_option
 def matrix_command(out_dir, fmt, db_path, as_json):
     from . import matrix as mx
-    from .output import write_atomic
 
     store = open_store(db_path)
     issues = _need_issues(store)
@@ -305,8 +304,9 @@ def debate_command(motion, out_dir, min_relevance, min_stance, per_side, no_pdf,
     if not no_pdf and not any(p.suffix == ".pdf" for p in written):
         from .handout import find_pdf_maker
 
-        why = "no PDF maker found (apt-get install chromium, or pip install weasyprint)" \
-            if find_pdf_maker() is None else f"{find_pdf_maker()} failed to print the handout"
+        maker = find_pdf_maker()
+        why = f"{maker} failed to print the handout" if maker else \
+            "no PDF maker found (apt-get install chromium, or pip install weasyprint)"
         echo(f"argmap: debate.pdf not written: {why}; the Markdown and HTML are", err=True)
     if as_json:
         json_lines([{"type": "motion", "motion": pack.motion, "for": len(pack.pro), "against": len(pack.con),
@@ -318,8 +318,8 @@ def debate_command(motion, out_dir, min_relevance, min_stance, per_side, no_pdf,
     else:
         echo(f"Motion: {pack.motion}")
         echo(f"{len(pack.pro)} claims FOR ({', '.join(pack.analysts('for')) or 'none'}); "
-                   f"{len(pack.con)} AGAINST ({', '.join(pack.analysts('against')) or 'none'}); "
-                   f"{len(pack.clashes)} clashes; {pack.neutral} relevant claims take no clear side.")
+             f"{len(pack.con)} AGAINST ({', '.join(pack.analysts('against')) or 'none'}); "
+             f"{len(pack.clashes)} clashes; {pack.neutral} relevant claims take no clear side.")
         if not pack.pro or not pack.con:
             echo("note: one side has no claims in this corpus; the pack shows what there is.", err=True)
         html = next((p for p in written if p.suffix == ".html"), None)
@@ -360,7 +360,6 @@ def export_command(fmt, what, out_file, db_path):
     argmap export --format csv --what relations --out links.csv
     """
     from . import export as ex
-    from .output import write_atomic
 
     store = open_store(db_path)
     claims = store.claims()

@@ -76,13 +76,6 @@ def bundled_model_copy() -> Iterator[Path]:
         yield path
 
 
-def bundled_model_dir() -> Path:
-    """Directory of the bundled all-MiniLM-L6-v2, every file checked. Loaders use
-    ``bundled_model_files`` or ``bundled_model_copy`` instead, which load what they check."""
-    bundled_model_files()
-    return _package_dir()
-
-
 def _hub_endpoint():
     from urllib.parse import urlsplit
 

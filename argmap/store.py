@@ -200,9 +200,7 @@ class Store:
         return self.conn.execute("PRAGMA user_version").fetchone()[0]
 
     def _migrate(self) -> None:
-        current = self.version
-        if current > len(MIGRATIONS):
-            raise StoreError(f"{self.path}: made by a newer argmap (schema {current} > {len(MIGRATIONS)})")
+        current = self.version  # a newer schema was refused by _check_owner
         if current < len(MIGRATIONS) and self.read_only:
             raise StoreError(f"{self.path}: the store is read-only here and was made by an older argmap; "
                              "open it once where it is writable to upgrade it")
@@ -215,8 +213,7 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction; any SQLite failure in it rolls back and becomes one StoreError."""
-        if self.read_only:
-            raise self._error(sqlite3.OperationalError("readonly"))
+        self.require_writable()
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as e:

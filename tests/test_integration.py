@@ -24,12 +24,12 @@ def real_db(tmp_path_factory):
 
 
 def test_numpy_encoder_matches_sentence_transformers():
-    from argmap.embed import bundled_model_dir, load_embedder
+    from argmap.embed import bundled_model_files, load_embedder
     from argmap.minilm import NumpyMiniLM
 
     texts = ["China is back at center stage", "it won't make a dent", "Kim’s trip to Beijing — a “dual message”."]
     a = load_embedder().encode(texts)
-    b = NumpyMiniLM(bundled_model_dir(), "all-MiniLM-L6-v2").encode(texts)
+    b = NumpyMiniLM(bundled_model_files(NumpyMiniLM.FILES), "all-MiniLM-L6-v2").encode(texts)
     assert np.abs(a - b).max() < 1e-5
 
 
@@ -39,7 +39,7 @@ def test_bundled_model_checksum_is_enforced(monkeypatch):
 
     monkeypatch.setattr(embed, "BUNDLED_SHA256", "0" * 64)
     with pytest.raises(ModelError, match="does not match the genuine all-MiniLM-L6-v2"):
-        embed.bundled_model_dir()
+        embed.bundled_model_files()
 
 
 def test_search_finds_center_stage_claim(real_db):

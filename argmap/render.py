@@ -54,11 +54,11 @@ class MapData:
 
 
 def analyst_palette(analysts: Iterable[str]) -> dict[str, str]:
-    """Fill colour per analyst, the same on every map.
+    """Fill colour per analyst, the same on every map, in the report and in the handouts.
 
     Pass ALL analysts of the corpus: colours are assigned in sorted name order from
-    ``style.ANALYST_COLORS`` and repeat past its length; ``analyst_border`` then gives the
-    repeats a different border style. The dict is in sorted name order.
+    ``style.ANALYST_PALETTE`` (24 colours) and repeat past its length; ``analyst_border`` then
+    gives the repeats another border style. The dict is in sorted name order.
     """
     names = sorted({a for a in analysts})
     colors = style.ANALYST_COLORS
@@ -66,12 +66,13 @@ def analyst_palette(analysts: Iterable[str]) -> dict[str, str]:
 
 
 def analyst_border(palette: Mapping[str, str], analyst: str) -> str:
-    """Border style of an analyst's nodes: the second attribute once colours repeat."""
-    names = sorted(palette)
+    """Border style of an analyst's nodes: the palette slot's own style, shifted by one for each
+    round of repeated colours, so no two analysts share both colour and border (up to 96)."""
     if analyst not in palette:
         return style.ANALYST_BORDERS[0]
-    rounds = names.index(analyst) // len(style.ANALYST_COLORS)
-    return style.ANALYST_BORDERS[rounds % len(style.ANALYST_BORDERS)]
+    slot, rounds = divmod(sorted(palette).index(analyst), len(style.ANALYST_PALETTE))[::-1]
+    base = style.ANALYST_BORDERS.index(style.ANALYST_PALETTE[slot][1])
+    return style.ANALYST_BORDERS[(base + rounds) % len(style.ANALYST_BORDERS)]
 
 
 def fill(palette: Mapping[str, str], analyst: str) -> str:

@@ -46,21 +46,41 @@ CAMP_BOX_COLOR = "#999999"
 CAMP_BOX_FILL = "#FFFFFF"
 
 # --- analyst palette -------------------------------------------------------------------
-# Paul Tol's "light" scheme: colour-blind safe, light enough for black text.
-# https://personal.sron.nl/~pault/#sec:qualitative
-ANALYST_COLORS = (
-    "#77AADD",  # light blue
-    "#EE8866",  # orange
-    "#EEDD88",  # light yellow
-    "#FFAABB",  # pink
-    "#99DDFF",  # light cyan
-    "#44BB99",  # mint
-    "#BBCC33",  # pear
-    "#AAAA00",  # olive
-    "#DDDDDD",  # pale grey
+# 24 light fills, each with a border style, chosen by scripts/make_palette.py (which says how):
+# every first k colours as far apart as possible (OKLab distance, for normal vision and, weighted,
+# for simulated protanopia, deuteranopia and tritanopia), all with a text contrast of at least 6:1,
+# and the colours closest for a colour-blind reader given different borders. Analysts are given
+# slots in sorted name order over the whole corpus, so one analyst has one colour on every map,
+# in the report and in the handouts; past 24 analysts the colours repeat with the next border
+# style, so no two analysts share both (up to 96). Every map also names the analyst in text.
+ANALYST_PALETTE = (
+    ("#77AADD", "solid"),
+    ("#F8F07C", "dashed"),
+    ("#DC9430", "dotted"),
+    ("#44F8FC", "bold"),
+    ("#FCBCB0", "solid"),
+    ("#B8CC60", "bold"),
+    ("#98AC8C", "dashed"),
+    ("#94D0FC", "dotted"),
+    ("#C0FCD4", "dotted"),
+    ("#C890B8", "bold"),
+    ("#44CCD4", "dashed"),
+    ("#F89CBC", "dotted"),
+    ("#B0B0FC", "bold"),
+    ("#D0B88C", "dotted"),
+    ("#E8D48C", "dotted"),
+    ("#B4DCD4", "dashed"),
+    ("#84C064", "solid"),
+    ("#90F8B0", "dashed"),
+    ("#9C98F8", "dotted"),
+    ("#D8B038", "dashed"),
+    ("#FCD4F0", "solid"),
+    ("#74C0A8", "bold"),
+    ("#E4B0E4", "bold"),
+    ("#64E0A8", "bold"),
 )
-# Past len(ANALYST_COLORS) analysts the colours repeat; the n-th round of repeats gets
-# the n-th border style, so two analysts never share both colour and border.
+
+ANALYST_COLORS = tuple(color for color, _ in ANALYST_PALETTE)
 ANALYST_BORDERS = ("solid", "dashed", "dotted", "bold")
 UNKNOWN_ANALYST_COLOR = "#FFFFFF"  # an analyst missing from the palette
 

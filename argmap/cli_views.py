@@ -294,11 +294,12 @@ def debate_command(motion, out_dir, min_relevance, min_stance, per_side, no_pdf,
     try:
         out.mkdir(parents=True, exist_ok=True)
         svg = None
+        palette = _palette(claims)
         try:
-            svg = write_map(debate_graph(pack, _palette(claims)), out / "debate-map.svg").read_bytes()
+            svg = write_map(debate_graph(pack, palette), out / "debate-map.svg").read_bytes()
         except ArgmapError as e:
             echo(f"argmap: no debate map: {e}", err=True)
-        written = write_pack(pack, out, svg, pdf=not no_pdf)
+        written = write_pack(pack, out, svg, pdf=not no_pdf, palette=palette)
     except OSError as e:
         raise ArgmapError(f"{out}: cannot write the debate pack there ({e.strerror or e})") from None
     if not no_pdf and not any(p.suffix == ".pdf" for p in written):

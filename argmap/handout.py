@@ -16,9 +16,12 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Mapping
 
+from . import style
 from .debate import STRENGTH_RULE, DebateClaim, DebatePack, short_analyst
 from .output import clean_text, safe_url, write_atomic
+from .render import analyst_border
 
 HOW_TO = [
     "Each side has its own list of claims (FOR and AGAINST the motion), strongest first. "
@@ -111,6 +114,8 @@ h2 { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 13pt; border-bott
 .claim blockquote { margin: 1mm 0; font-style: italic; overflow-wrap: anywhere; }
 .claim .src { font-size: 8.5pt; color: #555; overflow-wrap: anywhere; }
 .ref { display: inline-block; min-width: 7mm; font-weight: bold; }
+.chip { display: inline-block; width: 0.9em; height: 0.9em; margin-right: 0.3em; vertical-align: -0.1em;
+        border-radius: 2px; print-color-adjust: exact; -webkit-print-color-adjust: exact; }
 table { width: 100%; border-collapse: collapse; font-size: 9.5pt; }
 td, th { border: 1px solid #bbb; padding: 1.5mm 2mm; vertical-align: top; overflow-wrap: anywhere; }
 th { background: #eee; font-family: "DejaVu Sans", Arial, sans-serif; }
@@ -136,29 +141,36 @@ def _a(url: str, before: str = "") -> str:
     return f'{before}<a href="{_e(url)}">{_e(url)}</a>' if url else ""
 
 
-def _who(name: str) -> str:
-    """An analyst name in the handout: shortened, the whole name in its title (hover)."""
-    return f'<span title="{_e(name)}">{_e(short_analyst(name))}</span>'
+def _who(name: str, palette: Mapping[str, str] | None = None) -> str:
+    """An analyst name in the handout: shortened, the whole name in its title (hover), after a chip
+    in the analyst's colour and border, as on the maps (``render.analyst_palette``)."""
+    chip = ""
+    if palette and name in palette:
+        border = style.ANALYST_CSS_BORDER[analyst_border(palette, name)]
+        chip = f'<span class="chip" style="background:{palette[name]};border:{border}" aria-hidden="true"></span>'
+    return f'<span title="{_e(name)}">{chip}{_e(short_analyst(name))}</span>'
 
 
-def _html_claim(d: DebateClaim) -> str:
+def _html_claim(d: DebateClaim, palette: Mapping[str, str] | None = None) -> str:
     link = _a(d.document.url, " \u2014 ") if d.document else ""
-    backers = f"<br>Also backed by: {', '.join(map(_who, d.backers))}" if d.backers else ""
-    return (f'<div class="claim"><div class="who"><span class="ref">{d.ref}</span> {_who(d.claim.analyst)}</div>'
+    backers = f"<br>Also backed by: {', '.join(_who(b, palette) for b in d.backers)}" if d.backers else ""
+    return (f'<div class="claim"><div class="who"><span class="ref">{d.ref}</span> {_who(d.claim.analyst, palette)}</div>'
             f"<blockquote>\u201c{_e(d.claim.text)}\u201d</blockquote>"
             f'<div class="src">{_e(d.source())}{link} \u00b7 strength {d.strength:.2f}{backers}</div></div>')
 
 
-def html_handout(pack: DebatePack, map_svg: bytes | None = None) -> str:
+def html_handout(pack: DebatePack, map_svg: bytes | None = None, palette: Mapping[str, str] | None = None) -> str:
+    """The handout page; ``palette`` (``render.analyst_palette`` of the whole corpus) puts each
+    analyst's map colour beside their name."""
     sides = []
     for cls, title, items in (("for", "FOR the motion", pack.pro), ("against", "AGAINST the motion", pack.con)):
-        body = "".join(_html_claim(d) for d in items) or '<p class="note">No claim in the corpus argues this side.</p>'
-        who = ", ".join(_who(a) for a in pack.analysts(cls))
+        body = "".join(_html_claim(d, palette) for d in items) or '<p class="note">No claim in the corpus argues this side.</p>'
+        who = ", ".join(_who(a, palette) for a in pack.analysts(cls))
         sides.append(f'<section class="side {cls}"><h2>{title}</h2><p class="meta">{len(items)} claims by '
                      f"{who or 'nobody'}</p>{body}</section>")
     rows = "".join(
-        f"<tr><td><b>{c.pro.ref}</b> {_who(c.pro.claim.analyst)}: \u201c{_e(c.pro.claim.text)}\u201d</td>"
-        f"<td><b>{c.con.ref}</b> {_who(c.con.claim.analyst)}: \u201c{_e(c.con.claim.text)}\u201d</td>"
+        f"<tr><td><b>{c.pro.ref}</b> {_who(c.pro.claim.analyst, palette)}: \u201c{_e(c.pro.claim.text)}\u201d</td>"
+        f"<td><b>{c.con.ref}</b> {_who(c.con.claim.analyst, palette)}: \u201c{_e(c.con.claim.text)}\u201d</td>"
         f'<td class="why">{_e(c.reason)} ({c.score:.2f})</td></tr>' for c in pack.clashes)
     qs = []
     for cls, title in (("for", "Questions FOR can ask AGAINST"), ("against", "Questions AGAINST can ask FOR")):
@@ -226,7 +238,8 @@ def write_pdf(html_path: Path, pdf_path: Path) -> bool:
     return pdf_path.is_file() and pdf_path.stat().st_size > 0
 
 
-def write_pack(pack: DebatePack, out_dir: Path, map_svg: bytes | None = None, pdf: bool = True) -> list[Path]:
+def write_pack(pack: DebatePack, out_dir: Path, map_svg: bytes | None = None, pdf: bool = True,
+               palette: Mapping[str, str] | None = None) -> list[Path]:
     """Write debate.md, debate.html (+ debate-map.svg, debate.pdf) into ``out_dir``; return the paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
@@ -236,7 +249,7 @@ def write_pack(pack: DebatePack, out_dir: Path, map_svg: bytes | None = None, pd
         write_atomic(p, map_svg)
         map_name = p.name
         written.append(p)
-    for name, text in (("debate.md", markdown(pack, map_name)), ("debate.html", html_handout(pack, map_svg))):
+    for name, text in (("debate.md", markdown(pack, map_name)), ("debate.html", html_handout(pack, map_svg, palette))):
         p = out_dir / name
         write_atomic(p, text.encode("utf-8"))
         written.append(p)

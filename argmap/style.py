@@ -82,6 +82,9 @@ ANALYST_PALETTE = (
 
 ANALYST_COLORS = tuple(color for color, _ in ANALYST_PALETTE)
 ANALYST_BORDERS = ("solid", "dashed", "dotted", "bold")
+# The same border styles in HTML pages (the debate handout, the report): a CSS `border` value
+ANALYST_CSS_BORDER = {"solid": "1px solid #444444", "dashed": "2px dashed #444444",
+                      "dotted": "2px dotted #444444", "bold": "3px solid #444444"}
 UNKNOWN_ANALYST_COLOR = "#FFFFFF"  # an analyst missing from the palette
 
 # --- relation edges --------------------------------------------------------------------

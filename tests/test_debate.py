@@ -144,3 +144,16 @@ def test_cli_says_when_it_makes_no_pdf(tmp_path, monkeypatch, fake_embedder):
     assert not (tmp_path / "pack" / "debate.pdf").exists()
     quiet = _debate(tmp_path, monkeypatch, fake_embedder, "--out", str(tmp_path / "pack"), "--no-pdf")
     assert "debate.pdf" not in quiet.stderr
+
+
+def test_handout_names_carry_the_map_colours(fake_embedder):
+    from argmap.render import analyst_border, analyst_palette
+    from argmap.style import ANALYST_CSS_BORDER
+
+    pack = pack_for(MOTION, fake_embedder)
+    palette = analyst_palette(c.analyst for c in CLAIMS)
+    page = html_handout(pack, None, palette)
+    for name in {d.claim.analyst for d in pack.pro + pack.con}:
+        chip = f'background:{palette[name]};border:{ANALYST_CSS_BORDER[analyst_border(palette, name)]}'
+        assert chip in page, name
+    assert 'class="chip"' not in html_handout(pack)  # no palette: names only

@@ -507,7 +507,7 @@
     add(main, el("p", null, el("a", {href: "#/", text: "Back to the issues"})));
   }
   var lastHash = null;
-  function route() {
+  function route(initial) {
     var hash = location.hash || "#/";
     if (hash.slice(0, 2) !== "#/") return; // the skip link's #main: stay on the view
     lastHash = hash;
@@ -549,10 +549,12 @@
       if (document.activeElement !== quick) focus.focus();
     } else {
       window.scrollTo(0, 0);
-      if (h1) h1.focus({preventScroll: true});
+      // a new view: focus its heading (screen readers read it); on first load the page starts
+      // at the top, so Tab reaches the skip link first
+      if (h1 && !initial) h1.focus({preventScroll: true});
     }
   }
-  window.addEventListener("hashchange", function () { if (location.hash !== lastHash) route(); });
+  window.addEventListener("hashchange", function () { if (location.hash !== lastHash) route(false); });
 
   document.getElementById("quick").addEventListener("submit", function (e) {
     e.preventDefault();
@@ -568,5 +570,5 @@
     if (e.key === "/" && !typing && !e.ctrlKey && !e.metaKey && !e.altKey) { e.preventDefault(); quick.focus(); quick.select(); }
   });
   document.getElementById("skip").addEventListener("click", function (e) { e.preventDefault(); main.focus(); });
-  route();
+  route(true);
 })();

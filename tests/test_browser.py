@@ -14,6 +14,7 @@ the driver's path is always given, and SE_OFFLINE is set.
 from __future__ import annotations
 
 import base64
+import importlib.util
 import json
 import os
 import time
@@ -40,9 +41,7 @@ WAIT = 10.0
 
 def _need_browser() -> None:
     missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not os.access(p, os.X_OK)]
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("selenium") is None:
         missing.append("the selenium Python package (pip install -e '.[test]')")
     if missing:
         why = ("the browser test needs " + ", ".join(missing) +

@@ -197,11 +197,13 @@
     if (issue.map) {
       var tpl = document.getElementById("map-" + i);
       if (tpl) {
-        var figure = el("figure", {"class": "map" + (S.mapFit ? " fit" : "")});
+        // fitted to the page by default, but at full size on a phone, where fitted text is unreadable
+        var fitFirst = S.mapFit && window.innerWidth >= 760;
+        var figure = el("figure", {"class": "map" + (fitFirst ? " fit" : "")});
         var svg = tpl.content.firstElementChild.cloneNode(true);
         svg.setAttribute("aria-label", "Argument map of " + issue.id + ": claims by side, agree and disagree links");
-        sizeMap(svg, S.mapFit);
-        var toggle = el("button", {type: "button", "class": "map-toggle", "aria-pressed": String(!S.mapFit), text: S.mapFit ? "Show the map at full size" : "Fit the map to the page"});
+        sizeMap(svg, fitFirst);
+        var toggle = el("button", {type: "button", "class": "map-toggle", "aria-pressed": String(!fitFirst), text: fitFirst ? "Show the map at full size" : "Fit the map to the page"});
         toggle.addEventListener("click", function () {
           var fit = !figure.classList.contains("fit");
           figure.classList.toggle("fit", fit);

@@ -178,10 +178,10 @@ def claims(analyst, document, db_path, as_json):
 
 from .cli_analysis import issues_command, map_command, relate_command, search_command  # noqa: E402
 from .cli_eval import eval_command  # noqa: E402
-from .cli_views import compare_command, debate_command, export_command, matrix_command  # noqa: E402
+from .cli_views import compare_command, debate_command, export_command, matrix_command, report_command  # noqa: E402
 
 for _command in (issues_command, map_command, search_command, relate_command, compare_command, matrix_command,
-                 debate_command, export_command, eval_command):
+                 debate_command, export_command, report_command, eval_command):
     cli.add_command(_command)
 
 

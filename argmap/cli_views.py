@@ -385,3 +385,40 @@ def export_command(fmt, what, out_file, db_path):
     except OSError as e:
         raise ArgmapError(f"{out_file}: cannot write ({e.strerror or e})") from None
     echo(f"wrote {out_file}", err=True)
+
+
+# --- report -------------------------------------------------------------------------------------
+
+@click.command("report")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_MAPS / "report.html",
+              show_default=True, help="The HTML file to write (one file: open it in any browser, offline).")
+@click.option("--no-maps", is_flag=True, help="Leave out the issue maps (no Graphviz needed; a smaller file).")
+@db_option
+def report_command(out_file, no_maps, db_path):
+    """Write one self-contained HTML report to explore by clicking, offline.
+
+    The issues as questions with their sides (who backs, who disputes, how contested), each
+    issue's map, claims and scored links; each analyst's claims and where they agree and
+    clash with every other analyst; the stance matrix; every document with its claims
+    highlighted (a click on a claim anywhere shows where it was said); a search box with
+    analyst, document and issue filters. No network: nothing is fetched, it works from a
+    USB stick and prints well. Prints the path written.
+    """
+    from .report import build_report, issue_maps, matrix_picture, read_report_data
+
+    store = open_store(db_path)
+    _need_issues(store)
+    data = read_report_data(store, _dt.date.today().isoformat())
+    maps = None
+    if not no_maps:
+        try:
+            maps = issue_maps(data)
+        except ArgmapError as e:
+            echo(f"argmap: the report has no issue maps: {e}", err=True)
+    page = build_report(data, maps, matrix_picture(data))
+    try:
+        out_file.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(out_file, page.encode("utf-8"))
+    except OSError as e:
+        raise ArgmapError(f"{out_file}: cannot write the report ({e.strerror or e})") from None
+    echo(str(out_file))

@@ -253,20 +253,30 @@ def _paragraphs(path: Path, text: str, start: int, markdown: bool) -> list[Parag
     return out
 
 
-def parse_file(path: Path | str) -> ParsedDocument:
-    path = Path(path)
-    if path.suffix.lower() not in SUFFIXES:
-        raise InputError(path, f"unsupported file type {path.suffix or '(none)'!r} (use .md or .txt)")
-    text, digest = read_text(path)
+def _parse_text(path: Path, text: str) -> tuple[dict, list[Paragraph]]:
+    """Metadata and paragraphs (with spans into ``text``) of a file's text; ``path`` gives the type."""
     if path.suffix.lower() == ".txt":
         m = re.search(r"\S[^\n]*", text)
         if not m:
             raise InputError(path, "empty document: no text")
         meta = {"title": m.group(0).strip(), "outlet": "", "date": "", "url": "", "authors": (), "note": ""}
-        paragraphs = _paragraphs(path, text, m.end(), markdown=False)
-    else:
-        meta, body = _front_matter(path, text)
-        paragraphs = _paragraphs(path, text, body, markdown=True)
+        return meta, _paragraphs(path, text, m.end(), markdown=False)
+    meta, body = _front_matter(path, text)
+    return meta, _paragraphs(path, text, body, markdown=True)
+
+
+def stored_paragraphs(path: Path | str, text: str) -> list[Paragraph]:
+    """The paragraphs of a stored document's text (``Store.document_text``), numbered and spanned
+    as when it was ingested, so that ``Claim.paragraph``/``start``/``end`` point into them."""
+    return _parse_text(Path(path), text)[1]
+
+
+def parse_file(path: Path | str) -> ParsedDocument:
+    path = Path(path)
+    if path.suffix.lower() not in SUFFIXES:
+        raise InputError(path, f"unsupported file type {path.suffix or '(none)'!r} (use .md or .txt)")
+    text, digest = read_text(path)
+    meta, paragraphs = _parse_text(path, text)
     if not any(p.kind != "heading" for p in paragraphs):
         raise InputError(path, "empty document: no text paragraphs")
     long = next((p for p in paragraphs if p.end - p.start > MAX_PARAGRAPH), None)

@@ -189,3 +189,50 @@ MATRIX_POSITION_COLORS = {"for": "#4477AA", "against": "#EE6677", "mixed": "#CCB
 MATRIX_VERDICT_MARKS = {"consensus": "✔ consensus", "divisive": "⚡ divisive", "open": ""}
 MATRIX_AGREEMENT_CMAP = "PuOr"  # diverging: orange = disagree, purple = agree
 MATRIX_NO_DATA_COLOR = "#EEEEEE"
+
+
+# =======================================================================================
+# --- the offline HTML report: `argmap report` (argmap/report.py, resources/report/)
+#     Analyst colours come from render.analyst_palette (above); these are the report's own.
+#     Every colour is also given a symbol and a word, so colour is never the only cue.
+# =======================================================================================
+REPORT_TITLE = "Argument map report"
+REPORT_FONT = 'system-ui, "DejaVu Sans", "Liberation Sans", Arial, sans-serif'
+REPORT_QUOTE_FONT = 'Georgia, "DejaVu Serif", "Liberation Serif", serif'  # claim text
+REPORT_FONT_SIZE_PX = 17  # body text; everything else is relative to it
+REPORT_SMALL_SIZE = "0.88rem"  # meta lines, chips, badges (about 15 px)
+REPORT_MAX_WIDTH_PX = 1180  # the reading column
+REPORT_TEXT_COLOR = "#1A1A1A"
+REPORT_MUTED_COLOR = "#4D4D4D"  # 8.2:1 on white
+REPORT_LINK_COLOR = "#1A4F9C"  # 7.9:1 on white
+REPORT_BACKGROUND = "#FFFFFF"
+REPORT_PANEL = "#F5F6F8"  # cards, the header
+REPORT_RULE = "#C9CDD3"  # borders
+REPORT_FOCUS_COLOR = "#B35900"  # focus outline (3 px), distinct from every side and link colour
+REPORT_CURRENT_CLAIM = "#000000"  # outline of the claim shown in its document
+# A side of an issue: its word, its symbol, a strong colour (borders) and a tint with dark ink
+# (badges: 7:1 or better). Paul Tol's "bright" blue/red as in the stance matrix.
+REPORT_SIDES = {
+    1: {"label": "backs the pivot", "short": "backs", "symbol": "+", "color": "#4477AA",
+        "tint": "#E2ECF6", "ink": "#1B3F66"},
+    -1: {"label": "disputes it", "short": "disputes", "symbol": "\u2212", "color": "#EE6677",
+         "tint": "#FCE3E6", "ink": "#7F1A2A"},
+    0: {"label": "on the question, no side", "short": "no side", "symbol": "\u2022", "color": "#8A8A8A",
+        "tint": "#EDEDED", "ink": "#333333"},
+}
+REPORT_NO_SIDES = "no agree/disagree link yet: everyone speaks on the question"
+REPORT_PIVOT = "pivot"  # tag on the pivot claim (the claim the others most agree or disagree with)
+# A relation: word, symbol and colour (EDGE_STYLE's colours, as on the maps).
+REPORT_RELATIONS = {
+    AGREE: {"label": "agrees with", "symbol": "=", "color": EDGE_STYLE[AGREE]["color"]},
+    DISAGREE: {"label": "clashes with", "symbol": "\u2260", "color": EDGE_STYLE[DISAGREE]["color"]},
+}
+# How contested an issue is (matrix.stance_matrix's verdict): word and symbol.
+REPORT_VERDICTS = {
+    "divisive": {"label": "divisive", "symbol": "\u26a1", "help": "a disagree link joins two analysts"},
+    "consensus": {"label": "consensus", "symbol": "\u2714", "help": "analysts agree and nobody disagrees"},
+    "open": {"label": "open", "symbol": "\u25cb", "help": "no link between analysts yet"},
+}
+REPORT_MAP_FIT = True  # issue maps start fitted to the page width (a button shows them at full size)
+REPORT_MATRIX_DPI = 110  # the stance matrix picture (PNG inlined); its table is below it
+REPORT_SNIPPET_CHARS = 160  # claim text in compact lists (the whole text on its own page)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up whatever is missing, and nothing else:
-#   - Debian's graphviz (for `dot`) and python3-venv, via apt-get, when absent;
+#   - Debian's graphviz (for `dot`), chromium and chromium-driver (the report's browser test)
+#     and python3-venv, via apt-get, when absent;
 #   - a project virtual environment .venv/ with torch==2.13.0 (CPU build) pinned
 #     and argmap installed in it with its pinned dependencies.
 # Running it again is quick: the install step is skipped while setup.cfg is unchanged.
@@ -11,6 +12,9 @@ PY=${PYTHON:-python3}
 VENV=.venv
 missing=()
 command -v dot >/dev/null 2>&1 || missing+=(graphviz)
+# headless Chromium and its driver: the report's browser test (tests/test_browser.py) and debate PDFs
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 if ! "$PY" -c 'import ensurepip, venv' >/dev/null 2>&1; then missing+=(python3-venv); fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${missing[*]}" >&2

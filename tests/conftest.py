@@ -44,3 +44,37 @@ def copy_db(src: Path, dst: Path) -> Path:
 def ingested(tmp_path_factory):
     """(db path, stdout of the ingest that filled it)."""
     return bundled_db(tmp_path_factory)
+
+
+def use_fake_models(mp: pytest.MonkeyPatch) -> None:
+    """Every model the CLI loads replaced by argmap/fake.py's (no torch, exact scores)."""
+    import argmap.embed
+    import argmap.services
+    from argmap import cli_views
+    from argmap.fake import FakeStance
+
+    embedder, question = FakeEmbedder(), FakeEmbedder(dim=64, name="fake-question")
+    mp.setattr(argmap.embed, "load_embedder", lambda model=None: embedder)
+    mp.setattr(argmap.services, "question_encoder", lambda: question)
+    mp.setattr(argmap.services, "relation_scorer", lambda method, vectors_for=None, model=None: FakeStance())
+    mp.setattr(argmap.services, "pair_model_name", lambda method: "fake")
+    mp.setattr(cli_views, "load_embedder", lambda name=None: embedder)
+    mp.setattr(cli_views, "load_question_encoder", lambda: question)
+    mp.setattr(cli_views, "load_stance", lambda: FakeStance().stance)
+
+
+@pytest.fixture(scope="session")
+def fake_analysed(tmp_path_factory):
+    """The bundled corpus with an analysis by the fake models (issues, sides, relations): a copy
+    of the session's store, analysed once. Read-only for tests."""
+    from click.testing import CliRunner
+
+    from argmap.cli import cli
+
+    src, _ = bundled_db(tmp_path_factory)
+    db = copy_db(src, tmp_path_factory.mktemp("fake-analysed") / "argmap.db")
+    with pytest.MonkeyPatch.context() as mp:
+        use_fake_models(mp)
+        result = CliRunner().invoke(cli, ["ingest", str(CORPUS), "--db", str(db)])
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    return db

@@ -22,12 +22,10 @@ from urllib.parse import urlsplit
 import pytest
 from click.testing import CliRunner
 
-import argmap.embed
-import argmap.services
-from argmap import cli_views
 from argmap.cli import cli
 from argmap.export import check_aif
-from argmap.fake import FakeEmbedder, FakeStance
+
+from conftest import use_fake_models  # noqa: E402
 
 pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz 'dot' is not installed")
 
@@ -131,15 +129,8 @@ def run(tmp_path_factory):
     (corpus / "three.md").write_text(THREE, encoding="utf-8")
     db, out = tmp / "h.db", tmp / "out"
     failures: list[str] = []
-    embedder, question = FakeEmbedder(), FakeEmbedder(dim=64, name="fake-question")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(argmap.embed, "load_embedder", lambda model=None: embedder)
-        mp.setattr(argmap.services, "question_encoder", lambda: question)
-        mp.setattr(argmap.services, "relation_scorer", lambda method, vectors_for=None, model=None: FakeStance())
-        mp.setattr(argmap.services, "pair_model_name", lambda method: "fake")
-        mp.setattr(cli_views, "load_embedder", lambda name=None: embedder)
-        mp.setattr(cli_views, "load_question_encoder", lambda: question)
-        mp.setattr(cli_views, "load_stance", lambda: FakeStance().stance)
+        use_fake_models(mp)
         result = CliRunner().invoke(cli, ["ingest", str(corpus), "--db", str(db)])
         if result.exit_code != 0 or result.exception:
             pytest.xfail(f"ingest of the hostile corpus failed: {result.output} {result.exception!r}")
@@ -157,6 +148,7 @@ def run(tmp_path_factory):
         for what in ("claims", "relations"):
             _invoke(["export", "--db", db, "--format", "csv", "--what", what, "--out", out / f"{what}.csv"],
                     failures)
+        _invoke(["report", "--db", db, "--out", out / "report" / "report.html"], failures)
     return out, [json.loads(x)["analyst"] for x in listed], failures
 
 
@@ -320,3 +312,33 @@ def test_argdown_and_aif_exports_read_back(run):
     aif = json.loads((out / "export.json").read_text(encoding="utf-8"))
     assert check_aif(aif) == []
     assert {p["firstname"] for p in aif["participants"]} == set(analysts)
+
+
+# --- the HTML report -------------------------------------------------------------------------
+
+
+def test_report_keeps_hostile_text_as_json_text_and_inert_maps(run):
+    out, analysts, _ = run
+    page = (out / "report" / "report.html").read_text(encoding="utf-8")
+    parser = _Page()
+    parser.feed(page)
+    parser.close()
+    scripts = [a for t, a in parser.tags if t == "script"]
+    assert scripts == [{"type": "application/json", "id": "argmap-data"}, {}]  # data, then the page's own script
+    for tag, attrs in parser.tags:
+        assert not any(a.startswith("on") for a in attrs), (tag, attrs)
+        for name in ("href", "xlink:href", "src"):
+            if name in attrs:
+                assert attrs[name].startswith("#") or attrs[name].startswith("data:image/"), (tag, attrs)
+        assert tag not in ("img", "iframe", "object", "embed", "foreignobject", "image"), (tag, attrs)
+    assert SCRIPT not in page and IMG not in page and "<x>" not in page and "\u202e" not in page
+    block = re.search(r'id="argmap-data">(.*?)</script>', page, re.S).group(1)
+    data = json.loads(block)
+    assert {a["name"] for a in data["analysts"]} >= {INJECT, SCRIPT, IMG, DOT_NAME, FORMULA_NAME, LONG_NAME}
+    assert "Right" + "emaN" in {a["name"] for a in data["analysts"]}  # the bidi override dropped, the name kept
+    urls = {d["id"]: (d["url"], d["urlText"]) for d in data["documents"]}
+    assert urls["one"] == ("", "javascript:alert(3)")  # text, never a link
+    assert urls["two"][0] == "https://example.org/two?a=1&b=2"
+    assert urls["three"][0].startswith("https://example.org/three%22onmouseover") or urls["three"][0] == ""
+    for svg in re.findall(r"<svg\b.*?</svg>", page, re.S):  # each issue map, parsed as XML
+        check_svg(svg.encode("utf-8"), "report map")

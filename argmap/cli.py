@@ -37,7 +37,8 @@ class ArgmapGroup(click.Group):
 def cli():
     """argmap: who claims what, where analysts agree and where they clash.
 
-    Start with `argmap ingest` (reads corpus/ by default): it stores each
+    Start with `argmap ingest` (reads corpus/ by default; `argmap import`
+    turns web pages, PDFs, .docx, transcripts and CSVs into corpus files): it stores each
     analyst's claims, embeds them, groups them into issues and finds agreement
     and disagreement. Then list (documents, analysts, claims, issues), draw
     (map, matrix), search, compare two analysts, or prepare a debate.
@@ -62,7 +63,8 @@ def cli():
 def ingest(paths, model, method, issue_threshold, no_analyze, replace, db_path, as_json):
     """Read corpus files (.md with YAML front matter, or .txt) into the store.
 
-    PATHS are files or folders (default: corpus/). Unchanged files are skipped;
+    PATHS are files or folders (default: corpus/). Saved web pages (.html), PDFs, .docx,
+    comment CSVs and .txt transcripts are read too, converted as `argmap import` converts them. Unchanged files are skipped;
     a changed file replaces its earlier version in one transaction. Bad files
     are reported one line each and the good ones are still ingested; the exit
     status is non-zero when nothing could be ingested.
@@ -178,10 +180,11 @@ def claims(analyst, document, db_path, as_json):
 
 from .cli_analysis import issues_command, map_command, relate_command, search_command  # noqa: E402
 from .cli_eval import eval_command  # noqa: E402
+from .cli_import import import_command  # noqa: E402
 from .cli_views import compare_command, debate_command, export_command, matrix_command  # noqa: E402
 
 for _command in (issues_command, map_command, search_command, relate_command, compare_command, matrix_command,
-                 debate_command, export_command, eval_command):
+                 debate_command, export_command, eval_command, import_command):
     cli.add_command(_command)
 
 

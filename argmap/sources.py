@@ -25,7 +25,7 @@ from .errors import InputError
 from .output import clean_text
 
 MAX_BINARY_BYTES = 20_000_000  # .pdf, .docx and saved pages (inline scripts and images) as files
-FETCH_TIMEOUT = 15  # seconds, for one attempt: no retries
+FETCH_TIMEOUT = 10  # seconds, for one attempt: no retries
 KINDS = ("text", "heading", "item", "context")
 ESCAPED_START = re.compile(r"^(?:[#>\\]|<!--|---|[-*+•][ \t])")
 
@@ -110,11 +110,8 @@ def from_html(path: Path | str, data: bytes | str, url: str = "") -> Source:
 
     xml = trafilatura.extract(data, url=url or None, output_format="xml", include_comments=False,
                               include_tables=False, include_images=False, with_metadata=False)
-    if not xml:
-        raise InputError(path, "no article text found in the page (empty, or only navigation and scripts)")
-    meta = trafilatura.extract_metadata(data, default_url=url or None)
     blocks = []
-    root = etree.fromstring(xml.encode("utf-8"))
+    root = etree.fromstring(xml.encode("utf-8")) if xml else etree.Element("doc")
     for br in root.iter("lb"):
         br.tail = " " + (br.tail or "")
     for el in root.iter(*_HTML_BLOCKS):
@@ -123,6 +120,9 @@ def from_html(path: Path | str, data: bytes | str, url: str = "") -> Source:
         text = _line("".join(el.itertext()))
         if text:
             blocks.append(Block(None, {"head": "heading", "item": "item"}.get(el.tag, "text"), text))
+    if not any(b.kind != "heading" for b in blocks):
+        raise InputError(path, "no article text found in the page (empty, or only navigation and scripts)")
+    meta = trafilatura.extract_metadata(data, default_url=url or None)
     authors = tuple(a.strip() for a in re.split(r";|\band\b", (meta.author if meta else "") or "") if a.strip())
     return Source(title=(meta.title if meta else "") or _title_from(path), outlet=(meta.sitename if meta else "") or "",
                   date=(meta.date if meta else "") or "", url=(meta.url if meta else "") or url, authors=authors,
@@ -323,9 +323,15 @@ NOT_SPEAKERS = {
     "re", "cc", "to", "from", "transcript", "participants", "panelists", "panellists", "present", "witnesses", "ps",
     "p.s", "nb", "caption", "credit", "image", "video", "audio", "title", "by", "keywords", "abstract", "topic",
 }
+HONORIFICS = {"senator", "sen", "mr", "mrs", "ms", "dr", "president", "governor", "gov", "secretary", "ambassador",
+              "professor", "prof", "rep", "representative", "minister", "general", "judge", "mayor"}
 MODERATOR_LABELS = {"moderator", "moderators", "q", "question", "interviewer", "host", "co-host", "chair", "chairman",
                     "chairwoman", "chairperson", "the chair", "the chairman", "the chairwoman", "presiding officer"}
-_MODERATOR_NAMED = re.compile(r"\bmoderat(?:or|ors|ed by)\b:?[ \t]+(?P<names>(?:[A-Z][\w'’.\-]*[ \t,]*(?:and[ \t]+)?){1,8})")
+# "MODERATOR: Chris Wallace (Fox News)" on a line of its own, "Moderated by Chris Wallace"; not
+# "MODERATOR: Jane Doe, welcome to the show", where the moderator addresses a guest
+_MODERATOR_NAMED = re.compile(r"(?i:\bmoderat(?:ors?\b:?|ed by\b))\s+"
+                              r"(?P<names>[A-Z][\w'’.\-]*(?:(?:[ \t]+|,[ \t]*|[ \t]+and[ \t]+)[A-Z][\w'’.\-]*){1,7})"
+                              r"(?=[ \t]*(?:\(|$))", re.M)
 
 
 def _speaker(line: str) -> tuple[str, str] | None:
@@ -411,7 +417,7 @@ def _named_moderators(text: str) -> set[str]:
     for m in _MODERATOR_NAMED.finditer(text):
         for name in re.split(r",|\band\b", m.group("names")):
             words = name.split()
-            if 2 <= len(words) <= 4:
+            if 2 <= len(words) <= 4 and words[0].casefold().rstrip(".") not in HONORIFICS:
                 names |= {" ".join(words).casefold(), words[-1].casefold()}
     return names
 

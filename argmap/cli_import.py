@@ -2,7 +2,6 @@
 Markdown files (sources.py converts; this layer names, refuses to overwrite, writes, reports)."""
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import click
@@ -27,24 +26,25 @@ def import_command(sources, out_dir, as_, force, as_json):
 
     SOURCE is a saved web page (.html, .htm), an http(s) URL, a .pdf with a text layer, a .docx,
     a transcript or plain text (.txt), or a CSV of comments (Talk to the City, Polis). The file is
-    named after the source (report.pdf -> OUT/report.md). A source that cannot be read gets one
+    named after the source (report.pdf -> OUT/report.md), which is also the document id that
+    `argmap ingest` gives it. A source that cannot be read gets one
     line and the others are still imported; the exit status is non-zero when nothing was.
     """
-    from .corpus import parse_text
-    from .sources import is_url, source_markdown
+    from .corpus import document_id, parse_text
+    from .sources import source_markdown
 
     written, failed = [], 0
     claimed: dict[Path, str] = {}
     for source in sources:
         try:
-            target = out_dir / f"{output_stem(source)}.md"
+            target = out_dir / f"{document_id(source)}.md"
             if target in claimed:
                 raise InputError(source, f"{target} is already written from {claimed[target]} in this run; "
                                          "import one of them on its own with another --out")
             if target.exists() and not force:
                 raise InputError(source, f"{target} already exists (it may hold your corrections); "
                                          "pass --force to overwrite it")
-            text, digest = source_markdown(source if is_url(source) else Path(source), as_)
+            text, digest = source_markdown(source, as_)
             parsed = parse_text(target, text, digest)  # what ingest will read: checked before writing
             out_dir.mkdir(parents=True, exist_ok=True)
             write_atomic(target, text.encode("utf-8"))
@@ -69,17 +69,3 @@ def import_command(sources, out_dir, as_, force, as_json):
     if not written:
         raise SystemExit(1)
 
-
-def output_stem(source: str) -> str:
-    """The output file's stem: a slug of the file name, or of a URL's last path segment (its host
-    when the path is empty)."""
-    from .sources import is_url
-
-    if is_url(source):
-        rest = re.sub(r"^https?://", "", source, flags=re.I).split("?")[0].split("#")[0].rstrip("/")
-        host, _, path = rest.partition("/")
-        name = path.rsplit("/", 1)[-1] if path else host
-        name = re.sub(r"\.(?:html?|php|aspx?|pdf)$", "", name, flags=re.I)
-    else:
-        name = Path(source).stem
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "document"

@@ -62,9 +62,22 @@ def default_analyst(doc: Document) -> str:
     return doc.outlet or doc.title
 
 
-def document_id(path: Path) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")
+def document_id(path: Path | str) -> str:
+    """A slug of the file name without extension, or of a URL's last path segment (its host
+    when the path is empty): ``corpus/RFA dual.md`` -> ``rfa-dual``."""
+    if is_url(path):
+        rest = re.sub(r"^https?://", "", str(path), flags=re.I).split("?")[0].split("#")[0].rstrip("/")
+        host, _, tail = rest.partition("/")
+        stem = re.sub(r"\.(?:html?|php|aspx?|pdf)$", "", tail.rsplit("/", 1)[-1] if tail else host, flags=re.I)
+    else:
+        stem = Path(path).stem
+    slug = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")
     return slug or "document"
+
+
+def is_url(source: Path | str) -> bool:
+    """An http(s) URL given where a file could be (a ``str``: a Path would have lost its '//')."""
+    return isinstance(source, str) and re.match(r"^https?://", source, re.I) is not None
 
 
 def read_text(path: Path) -> tuple[str, str]:
@@ -280,6 +293,11 @@ def _paragraphs(path: Path, text: str, start: int, markdown: bool) -> list[Parag
 def parse_file(path: Path | str) -> ParsedDocument:
     """A corpus file parsed. A saved page, PDF, .docx, CSV or .txt transcript is converted to corpus
     Markdown first (sources.py); its content hash is still that of the file's bytes."""
+    if is_url(path):
+        from .sources import source_markdown
+
+        text, digest = source_markdown(path)
+        return parse_text(path, text, digest)
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
@@ -299,8 +317,8 @@ def parse_file(path: Path | str) -> ParsedDocument:
     return parse_text(path, text, digest, markdown=suffix != ".txt")
 
 
-def parse_text(path: Path, text: str, digest: str, markdown: bool = True) -> ParsedDocument:
-    """Parse a file's text: corpus Markdown, or plain text (``markdown=False``)."""
+def parse_text(path: Path | str, text: str, digest: str, markdown: bool = True) -> ParsedDocument:
+    """Parse a file's (or a URL's converted) text: corpus Markdown, or plain text (``markdown=False``)."""
     if not markdown:
         m = re.search(r"\S[^\n]*", text)
         if not m:
@@ -317,18 +335,23 @@ def parse_text(path: Path, text: str, digest: str, markdown: bool = True) -> Par
         raise InputError(path, f"the paragraph at line {text.count(chr(10), 0, long.start) + 1} is "
                                f"{long.end - long.start:,} characters long; argmap reads paragraphs up to "
                                f"{MAX_PARAGRAPH:,} (separate paragraphs with blank lines)")
-    doc = Document(id=document_id(path), path=str(path.resolve()), content_hash=digest, **meta)
+    doc = Document(id=document_id(path), path=path if is_url(path) else str(Path(path).resolve()),
+                   content_hash=digest, **meta)
     return ParsedDocument(doc, text, tuple(paragraphs))
 
 
-def find_files(paths: Iterable[Path | str]) -> tuple[list[Path], list[InputError], list[InputError]]:
-    """Expand files and folders into corpus files, sorted. Returns (files, problems, notes):
+def find_files(paths: Iterable[Path | str]) -> tuple[list[Path | str], list[InputError], list[InputError]]:
+    """Expand files and folders into corpus files (and http(s) URLs given as ``str``), sorted.
+    Returns (files, problems, notes):
     problems are paths that cannot be read; notes say which files in a folder were skipped and why
     (hidden files and README/PROVENANCE files are skipped by design, without a note)."""
     files: list[Path] = []
     problems: list[InputError] = []
     notes: list[InputError] = []
     for p in paths:
+        if is_url(p):
+            files.append(p)  # fetched when it is read
+            continue
         p = Path(p)
         if not p.exists():
             problems.append(InputError(p, "no such file or folder"))
@@ -358,7 +381,7 @@ def find_files(paths: Iterable[Path | str]) -> tuple[list[Path], list[InputError
             files.extend(found)
         else:
             files.append(p)
-    unique = sorted(set(files), key=lambda f: (str(f.resolve())))
+    unique = sorted(set(files), key=lambda f: f if isinstance(f, str) else str(f.resolve()))
     return unique, problems, notes
 
 

@@ -504,16 +504,12 @@ IMPORTABLE = (".html", ".htm", ".pdf", ".docx", ".csv", ".txt")
 AS_CHOICES = ("auto", "transcript", "text")
 
 
-def is_url(source: str) -> bool:
-    return re.match(r"^https?://", str(source), re.I) is not None
-
-
 def read_source(source: Path | str, as_: str = "auto") -> tuple[Source, str]:
     """(Source, sha256 of the source's bytes) for a file or an http(s) URL. ``as_`` forces how a
     .txt is read: "transcript", "text", or "auto" (a transcript when is_transcript says so)."""
     import hashlib
 
-    from .corpus import MAX_FILE_BYTES, decode, read_bytes
+    from .corpus import MAX_FILE_BYTES, decode, is_url, read_bytes
 
     if is_url(source):
         data, ctype, final = fetch_url(str(source))

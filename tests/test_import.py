@@ -441,3 +441,19 @@ def test_converted_text_is_held_to_the_corpus_size_limit(monkeypatch):
     monkeypatch.setattr("argmap.corpus.MAX_FILE_BYTES", 500)
     with pytest.raises(InputError, match="the text extracted is 0.0 MB; argmap reads up to 0 MB"):
         source_markdown(TWO_COLUMN)
+
+
+def test_ingest_reads_a_url_directly_with_the_import_file_name_as_its_id(tmp_path, monkeypatch):
+    monkeypatch.setattr(sources, "fetch_url", lambda url, timeout=10: (PAGE.read_bytes(), "text/html", url))
+    url = "https://korealedger.example/2019/01/kim-beijing-trip/"
+    db = tmp_path / "s.db"
+    for status in ("added", "unchanged"):
+        result = run("ingest", url, "--db", db, "--no-analyze", "--json")
+        assert result.exit_code == 0, result.output
+        [row] = [json.loads(line) for line in result.stdout.splitlines()]
+        assert (row["document"], row["status"], row["path"]) == ("kim-beijing-trip", status, url)
+    [doc] = Store(db, create=False).documents()
+    assert (doc.path, doc.outlet) == (url, "The Korea Ledger")
+    monkeypatch.undo()  # the real fetch: a closed port is one line, as a file that cannot be read is
+    result = run("ingest", f"http://127.0.0.1:{_closed_port()}/x", "--db", tmp_path / "t.db", "--no-analyze")
+    assert result.exit_code == 1 and "cannot fetch" in result.stderr

@@ -397,11 +397,10 @@ def _names(paths: list[Path], shown: int = 3) -> str:
 def _is_comment_csv(path: Path) -> bool:
     """Does a CSV in a folder have a comment-text column (a Talk to the City or Polis export)?
     Other CSVs (argmap's own exports, data) are skipped with the note, not reported as errors."""
-    from .sources import TEXT_COLUMNS
+    from .sources import has_text_column
 
     try:
         with open(path, encoding="utf-8-sig", errors="replace") as f:
-            header = f.readline(65536)
+            return has_text_column(f.readline(65536))
     except OSError:
         return True  # let the reading report the problem
-    return any(re.sub(r"[\s_\"']+", "-", h.strip().lower()).strip("-") in TEXT_COLUMNS for h in header.split(","))

@@ -314,8 +314,9 @@ def from_docx(path: Path | str, data: bytes) -> Source:
 
 _SPEAKER = re.compile(
     r"^[ \t]*(?:\[?\d{1,2}:\d{2}(?::\d{2})?\]?[ \t]+)?"  # an optional time stamp
-    r"(?P<label>(?:[A-Z][\w'’.\-]*)(?:[ \t]+(?:[A-Z][\w'’.\-]*|of|the|de|van|von|da|al|bin)){0,4})"
+    r"(?P<label>(?:[A-Z][\w'’.\-]*)(?:[ \t]+(?:[A-Z][\w'’.\-]*|of|the|de|van|von|da|al|bin|OF|THE)){0,4})"
     r"(?:[ \t]*\([^()\n]{1,40}\))?[ \t]*:(?:[ \t]+|$)")
+_PARTICLES = ("of", "the", "de", "van", "von", "da", "al", "bin")
 NOT_SPEAKERS = {
     "note", "notes", "update", "updated", "editor's note", "editor’s note", "source", "sources", "photo", "correction",
     "related", "disclaimer", "summary", "warning", "tags", "posted", "published", "read more", "see also", "contact",
@@ -334,21 +335,34 @@ _MODERATOR_NAMED = re.compile(r"(?i:\bmoderat(?:ors?\b:?|ed by\b))\s+"
                               r"(?=[ \t]*(?:\(|$))", re.M)
 
 
-def _speaker(line: str) -> tuple[str, str] | None:
-    """(label, the rest of the line) where a line starts with a speaker label, else None."""
+def _speaker(line: str, caps: bool = False) -> tuple[str, str] | None:
+    """(label, the rest of the line) where a line starts with a speaker label, else None.
+    With ``caps``, only labels in capitals count ("Look: we need ..." is then speech)."""
     m = _SPEAKER.match(line)
     if not m or len(m.group("label")) > 40 or m.group("label").casefold().rstrip(".") in NOT_SPEAKERS:
+        return None
+    if caps and not _in_caps(m.group("label")):
         return None
     return m.group("label"), line[m.end():]
 
 
+def _in_caps(label: str) -> bool:
+    return not any(c.islower() for w in label.split() if w not in _PARTICLES for c in w)
+
+
 def _turns(text: str) -> list[tuple[str | None, str]]:
-    """(label or None, text) for each paragraph; a labelled line inside a block starts a new turn."""
+    """(label or None, text) for each paragraph; a labelled line inside a block starts a new turn.
+    Where speakers are labelled in capitals (as in most debate and hearing transcripts: two such
+    labels or more, and no label in mixed case used twice), a line opening with a word in mixed
+    case and a colon ("Look: ...") is speech, not a new turn."""
+    labels = [found[0] for found in map(_speaker, text.split("\n")) if found]
+    mixed = [label for label in labels if not _in_caps(label)]
+    caps = len({label for label in labels if len(label) > 1} - set(mixed)) >= 2 and len(set(mixed)) == len(mixed)
     turns: list[tuple[str | None, str]] = []
     for block in re.split(r"\n[ \t]*\n", text):
         lines = [ln for ln in block.split("\n") if ln.strip()]
         for n, ln in enumerate(lines):
-            found = _speaker(ln)
+            found = _speaker(ln, caps)
             if found:
                 turns.append(found)
             elif n and turns:
@@ -383,7 +397,7 @@ def speaker_name(label: str) -> str:
         return label
 
     def word(w: str) -> str:
-        if w.casefold() in ("of", "the", "de", "van", "von", "da", "al", "bin"):
+        if w.casefold() in _PARTICLES:
             return w.lower()
         w = re.sub(r"[^\W\d_]+", lambda m: m.group(0).capitalize(), w)
         return re.sub(r"^(Ma?c)([a-z])", lambda m: m.group(1) + m.group(2).upper(), w) if len(w) > 4 else w
@@ -452,13 +466,24 @@ def _column(header: list[str], names: tuple[str, ...]) -> int | None:
     return next((keys.index(n) for n in names if n in keys), None)
 
 
+def _delimiter(first_line: str) -> str:
+    """Comma, or the semicolon or tab a spreadsheet in another locale used for the header row."""
+    return max((",", ";", "\t"), key=first_line.count)
+
+
+def has_text_column(first_line: str) -> bool:
+    """Does this CSV header row name a comment-text column?"""
+    header = next(csv.reader([first_line], delimiter=_delimiter(first_line)), [])
+    return _column(header, TEXT_COLUMNS) is not None
+
+
 def from_csv(path: Path | str, text: str) -> Source:
     """Comments as Talk to the City (comment-id, comment-body, interview) and Polis
     (comment-id, author-id, comment-body, moderated, ...) export them: each row a paragraph by its
     speaker. Rows Polis moderated out (moderated = -1) are left out. A numeric speaker id is
     shown as "participant N"."""
     try:
-        rows = list(csv.reader(io.StringIO(text)))
+        rows = list(csv.reader(io.StringIO(text), delimiter=_delimiter(text.split("\n", 1)[0])))
     except csv.Error as e:
         raise InputError(path, f"not a readable CSV file ({e})") from None
     if not rows or not any(cell.strip() for cell in rows[0]):

@@ -457,3 +457,20 @@ def test_ingest_reads_a_url_directly_with_the_import_file_name_as_its_id(tmp_pat
     monkeypatch.undo()  # the real fetch: a closed port is one line, as a file that cannot be read is
     result = run("ingest", f"http://127.0.0.1:{_closed_port()}/x", "--db", tmp_path / "t.db", "--no-analyze")
     assert result.exit_code == 1 and "cannot fetch" in result.stderr
+
+
+def test_a_semicolon_csv_with_a_byte_order_mark(tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_bytes("\ufeffauthor;comment\nAnn Lee;\"Rents are too high; wages have not kept up.\"\n".encode("utf-8"))
+    parsed = parse_file(path)
+    assert [(p.analyst, p.text) for p in parsed.paragraphs] == [("Ann Lee", "Rents are too high; wages have not kept up.")]
+    assert find_files([tmp_path])[0] == [path]
+
+
+def test_in_a_transcript_labelled_in_capitals_a_mixed_case_word_and_colon_is_speech():
+    text = ("MODERATOR: What is the plan?\n\nSMITH: We will cut taxes.\n\n"
+            "Look: the plan is simple, and it works.\n\nJONES: It does not work.\n")
+    blocks = from_transcript("t.txt", text).blocks
+    assert [(b.analyst, b.text) for b in blocks] == [
+        ("Moderator", "What is the plan?"), ("Smith", "We will cut taxes."),
+        ("Smith", "Look: the plan is simple, and it works."), ("Jones", "It does not work.")]

@@ -25,7 +25,8 @@ def import_command(sources, out_dir, as_, force, as_json):
     """Turn each SOURCE into a corpus Markdown file that you can read, correct and ingest.
 
     SOURCE is a saved web page (.html, .htm), an http(s) URL, a .pdf with a text layer, a .docx,
-    a transcript or plain text (.txt), or a CSV of comments (Talk to the City, Polis). The file is
+    a transcript or plain text (.txt), a CSV of comments (Talk to the City, Polis), or a folder of
+    such files (its .md files are left alone: they are corpus files already). The file is
     named after the source (report.pdf -> OUT/report.md), which is also the document id that
     `argmap ingest` gives it. A source that cannot be read gets one
     line and the others are still imported; the exit status is non-zero when nothing was.
@@ -35,7 +36,7 @@ def import_command(sources, out_dir, as_, force, as_json):
 
     written, failed = [], 0
     claimed: dict[Path, str] = {}
-    for source in sources:
+    for source in expand(sources):
         try:
             target = out_dir / f"{document_id(source)}.md"
             if target in claimed:
@@ -59,7 +60,7 @@ def import_command(sources, out_dir, as_, force, as_json):
         claimed[target] = source
         pars = [p for p in parsed.paragraphs if p.kind != "heading"]
         analysts = sorted({p.analyst or parsed.default_analyst for p in pars if p.kind != "context"})
-        written.append({"source": source, "file": str(target), "analysts": len(analysts),
+        written.append({"source": str(source), "file": str(target), "analysts": len(analysts),
                         "paragraphs": len(pars), "context": sum(p.kind == "context" for p in pars)})
     if as_json:
         json_lines(written)
@@ -69,3 +70,17 @@ def import_command(sources, out_dir, as_, force, as_json):
     if not written:
         raise SystemExit(1)
 
+
+
+def expand(sources):
+    """Each source as given, a folder replaced by the files in it that import reads, sorted."""
+    from .corpus import is_url
+    from .sources import IMPORTABLE
+
+    for source in sources:
+        path = Path(source)
+        if is_url(source) or not path.is_dir():
+            yield source
+            continue
+        yield from (str(f) for f in sorted(path.rglob("*")) if f.suffix.lower() in IMPORTABLE and f.is_file()
+                    and not any(part.startswith(".") for part in f.relative_to(path).parts))

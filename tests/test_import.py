@@ -474,3 +474,15 @@ def test_in_a_transcript_labelled_in_capitals_a_mixed_case_word_and_colon_is_spe
     assert [(b.analyst, b.text) for b in blocks] == [
         ("Moderator", "What is the plan?"), ("Smith", "We will cut taxes."),
         ("Smith", "Look: the plan is simple, and it works."), ("Jones", "It does not work.")]
+
+
+def test_a_folder_of_sources_is_imported_file_by_file(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "hearing.txt").write_text(TRANSCRIPT, encoding="utf-8")
+    (src / "polis.csv").write_text(POLIS, encoding="utf-8")
+    (src / "done.md").write_text("---\ntitle: T\n---\n\nText.\n", encoding="utf-8")
+    result = run("import", src, "--out", tmp_path / "out", "--json")
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["source"] for line in result.stdout.splitlines()] == [
+        str(src / "hearing.txt"), str(src / "polis.csv")]

@@ -81,7 +81,9 @@ def to_markdown(source: Source) -> str:
             continue
         if block.kind != "heading":
             want = (block.kind == "context", _name(block.analyst) if block.analyst else None)
-            if want != state and (want[0] or want[1]):
+            if want == (False, None) and state != want:  # back to the document's own voice, named
+                want = (False, " and ".join(meta["authors"]) or meta["outlet"] or meta["title"])
+            if want != state:
                 marker = "context" if want[0] else "analyst"
                 parts.append(f"<!-- {marker}: {want[1]} -->" if want[1] else f"<!-- {marker} -->")
                 state = want

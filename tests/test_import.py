@@ -486,3 +486,13 @@ def test_a_folder_of_sources_is_imported_file_by_file(tmp_path):
     assert result.exit_code == 0, result.output
     assert [json.loads(line)["source"] for line in result.stdout.splitlines()] == [
         str(src / "hearing.txt"), str(src / "polis.csv")]
+
+
+def test_text_after_a_speaker_goes_back_to_the_documents_own_voice():
+    src = Source("T", authors=("Ann Writer",), blocks=[
+        Block(None, "text", "The writer opens the piece with a claim of her own."),
+        Block("Moderator", "context", "What do you think?"),
+        Block(None, "text", "The writer closes the piece with another claim.")])
+    parsed = parse_text(Path("t.md"), to_markdown(src), "0")
+    assert [(p.analyst or parsed.default_analyst, p.kind) for p in parsed.paragraphs] == [
+        ("Ann Writer", "text"), ("Moderator", "context"), ("Ann Writer", "text")]

@@ -1,7 +1,8 @@
 """Claims stage: paragraphs in, attributed claims out.
 
 * Page clutter (share buttons, captions, credits, bylines, comment forms, repeated
-  titles, pull quotes, headings) is recognised per paragraph and never yields claims.
+  titles, pull quotes, headings) is recognised per paragraph and never yields claims;
+  nor do context paragraphs (a moderator's questions, marked ``<!-- context: NAME -->``).
 * Sentences come from spaCy (the en_core_web_sm pipeline); a compound sentence whose
   parts each assert something (independent clauses joined by "but", "and", ";")
   is split so each part stands alone; questions and fragments are not claims.
@@ -22,7 +23,7 @@ from .corpus import ParsedDocument
 from .models import Claim, Paragraph
 from .readings import reading
 
-EXTRACTOR = "claims-7"  # bump when extraction changes, so unchanged files are re-extracted
+EXTRACTOR = "claims-8"  # bump when extraction changes, so unchanged files are re-extracted
 
 SPEECH_VERBS = {
     "say", "tell", "add", "note", "argue", "warn", "explain", "write", "stress", "insist",
@@ -79,6 +80,8 @@ def clutter_reason(par: Paragraph, title: str) -> str | None:
     """Why a paragraph is page clutter rather than article text, or None."""
     if par.kind == "heading":
         return "heading"
+    if par.kind == "context":
+        return "context"  # a moderator's question, kept for reading (<!-- context: NAME -->)
     lines = [ln.strip() for ln in par.text.split("\n") if ln.strip()]
     reasons = [_line_clutter(ln, title) for ln in lines]
     if all(reasons):

@@ -13,6 +13,7 @@ import click
 from . import __version__
 from .cli_options import (Ticker, iter_progress, analyst_filter, db_option, document_filter, json_option, method_option,
                           model_option, open_store)
+from .corpus import is_url
 from .errors import ArgmapError
 from .output import clean_text, echo, json_lines, table
 
@@ -37,7 +38,8 @@ class ArgmapGroup(click.Group):
 def cli():
     """argmap: who claims what, where analysts agree and where they clash.
 
-    Start with `argmap ingest` (reads corpus/ by default): it stores each
+    Start with `argmap ingest` (reads corpus/ by default; `argmap import`
+    turns web pages, PDFs, .docx, transcripts and CSVs into corpus files): it stores each
     analyst's claims, embeds them, groups them into issues and finds agreement
     and disagreement. Then list (documents, analysts, claims, issues), draw
     (map, matrix), search, compare two analysts, or prepare a debate.
@@ -46,7 +48,7 @@ def cli():
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1)
 @model_option
 @method_option
 @click.option("--issue-threshold", type=click.FloatRange(0.0, 1.0), default=None, metavar="COSINE",
@@ -62,7 +64,8 @@ def cli():
 def ingest(paths, model, method, issue_threshold, no_analyze, replace, db_path, as_json):
     """Read corpus files (.md with YAML front matter, or .txt) into the store.
 
-    PATHS are files or folders (default: corpus/). Unchanged files are skipped;
+    PATHS are files or folders (default: corpus/). Saved web pages (.html), http(s) URLs, PDFs,
+    .docx, comment CSVs and .txt transcripts are read too, converted as `argmap import` converts them. Unchanged files are skipped;
     a changed file replaces its earlier version in one transaction. Bad files
     are reported one line each and the good ones are still ingested; the exit
     status is non-zero when nothing could be ingested.
@@ -79,7 +82,7 @@ def ingest(paths, model, method, issue_threshold, no_analyze, replace, db_path, 
         model_options(model)  # a hub name that cannot be had fails now, before any work
     store = open_store(db_path, create=True)
     store.require_writable()
-    results = ingest_paths(paths or (Path("corpus"),), store, replace)
+    results = ingest_paths([p if is_url(p) else Path(p) for p in paths] or [Path("corpus")], store, replace)
     ok = [r for r in results if r.status in STORED]
     for r in results:
         if r.status not in STORED:
@@ -178,10 +181,11 @@ def claims(analyst, document, db_path, as_json):
 
 from .cli_analysis import issues_command, map_command, relate_command, search_command  # noqa: E402
 from .cli_eval import eval_command  # noqa: E402
+from .cli_import import import_command  # noqa: E402
 from .cli_views import compare_command, debate_command, export_command, matrix_command, report_command  # noqa: E402
 
 for _command in (issues_command, map_command, search_command, relate_command, compare_command, matrix_command,
-                 debate_command, export_command, report_command, eval_command):
+                 debate_command, export_command, report_command, eval_command, import_command):
     cli.add_command(_command)
 
 

@@ -3,9 +3,14 @@
 Two formats load:
 * Markdown (``.md``) with YAML front matter (title, outlet, date, url, authors, note).
   A line ``<!-- analyst: NAME -->`` marks the start of one analyst's contribution;
-  ``#`` headings are structure and never become claims; ``- `` items are paragraphs.
+  ``<!-- context: NAME -->`` the start of text kept as context, never claims (a moderator's
+  questions); ``#`` headings are structure and never become claims; ``- `` items are paragraphs;
+  a backslash at the start of a paragraph escapes it (it is plain text) and is not part of it.
 * Plain text (``.txt``): the first non-empty line is the title, paragraphs are
   separated by blank lines; lines starting with a bullet are items.
+
+Saved web pages, PDFs, .docx, comment CSVs and .txt transcripts are converted to that Markdown
+first (sources.py); spans then index into the converted text.
 
 Every paragraph keeps its character span in the file's text, so each claim can be
 traced back with ``text[start:end]``.
@@ -26,11 +31,15 @@ import yaml
 from .errors import InputError
 from .models import Document, Paragraph
 
-SUFFIXES = (".md", ".markdown", ".txt")
+CONVERTED = (".html", ".htm", ".pdf", ".docx", ".csv")  # read through sources.py
+SUFFIXES = (".md", ".markdown", ".txt") + CONVERTED
+READ_TYPES = ".md, .txt, .html, .pdf, .docx or a comment .csv"  # for messages
 MAX_FILE_BYTES = 2_000_000  # about 12,000 claims: within the speed targets (docs/performance.md)
 MAX_PARAGRAPH = 100_000  # characters; spaCy needs about 1 GB per 100,000 (its own limit is 1,000,000)
 FRONT_KEYS = {"title", "outlet", "date", "url", "authors", "note"}
 _MARKER = re.compile(r"^<!--\s*analyst:\s*(?P<name>.+?)\s*-->$")
+_CONTEXT = re.compile(r"^<!--\s*context(?::\s*(?P<name>.*?))?\s*-->$")
+_ESCAPE = "\\"  # a paragraph starting with a backslash: the rest is plain text
 _BULLET = re.compile(r"^[ \t]*(?:[-*+]|•)[ \t]+")
 _BLOCK_SEP = re.compile(r"\n[ \t]*\n")
 
@@ -53,26 +62,44 @@ def default_analyst(doc: Document) -> str:
     return doc.outlet or doc.title
 
 
-def document_id(path: Path) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")
+def document_id(path: Path | str) -> str:
+    """A slug of the file name without extension, or of a URL's last path segment (its host
+    when the path is empty): ``corpus/RFA dual.md`` -> ``rfa-dual``."""
+    if is_url(path):
+        rest = re.sub(r"^https?://", "", str(path), flags=re.I).split("?")[0].split("#")[0].rstrip("/")
+        host, _, tail = rest.partition("/")
+        stem = re.sub(r"\.(?:html?|php|aspx?|pdf)$", "", tail.rsplit("/", 1)[-1] if tail else host, flags=re.I)
+    else:
+        stem = Path(path).stem
+    slug = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")
     return slug or "document"
+
+
+def is_url(source: Path | str) -> bool:
+    """An http(s) URL given where a file could be (a ``str``: a Path would have lost its '//')."""
+    return isinstance(source, str) and re.match(r"^https?://", source, re.I) is not None
 
 
 def read_text(path: Path) -> tuple[str, str]:
     """Return (text, sha256 of bytes). Only regular files are read (a FIFO would block), up to
     MAX_FILE_BYTES. UTF-8, or UTF-16/32 with a byte-order mark; InputError for anything else."""
-    data = _read_regular(path)
+    data = read_bytes(path)
+    return decode(path, data), hashlib.sha256(data).hexdigest()
+
+
+def decode(path: Path, data: bytes) -> str:
+    """The text of a file's bytes (see read_text), CRLF as LF and a byte-order mark dropped."""
     if not data.strip():
         raise InputError(path, "empty document: the file has no text")
     text = _decode(path, data)
     if text.startswith("\ufeff"):
         text = text[1:]  # spans count characters after the BOM; keep it simple and documented
-    text = text.replace("\r\n", "\n") if "\r\n" in text else text
-    return text, hashlib.sha256(data).hexdigest()
+    return text.replace("\r\n", "\n") if "\r\n" in text else text
 
 
-def _read_regular(path: Path) -> bytes:
-    """The bytes of a regular file, checked on the open descriptor (no FIFO, device or folder)."""
+def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file, checked on the open descriptor (no FIFO, device or folder),
+    up to ``limit`` bytes."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
@@ -88,11 +115,12 @@ def _read_regular(path: Path) -> bytes:
     with os.fdopen(fd, "rb") as f:
         if not stat.S_ISREG(info.st_mode):
             raise InputError(path, "not a regular file (a pipe, socket or device); argmap reads only files")
-        if info.st_size > MAX_FILE_BYTES:
-            raise InputError(path, f"file is {info.st_size / 1e6:.1f} MB; argmap reads corpus files up to "
-                                   f"{MAX_FILE_BYTES / 1e6:.0f} MB (about 12,000 claims): split it into several files")
+        if info.st_size > limit:
+            what = "corpus files" if limit == MAX_FILE_BYTES else f"{path.suffix} files"
+            raise InputError(path, f"file is {info.st_size / 1e6:.1f} MB; argmap reads {what} up to {limit / 1e6:.0f} MB "
+                                   "(about 12,000 claims of text): split it into several files")
         try:
-            return f.read(MAX_FILE_BYTES + 1)
+            return f.read(limit + 1)
         except OSError as e:
             raise InputError(path, f"cannot read: {e.strerror}") from None
 
@@ -194,6 +222,7 @@ def _lines(text: str, a: int, b: int) -> Iterator[tuple[int, int]]:
 def _paragraphs(path: Path, text: str, start: int, markdown: bool) -> list[Paragraph]:
     out: list[Paragraph] = []
     analyst = None
+    context = False  # inside a <!-- context --> section: paragraphs are context, not claims
     number = 0
 
     def add(a: int, b: int, kind: str) -> None:
@@ -206,6 +235,8 @@ def _paragraphs(path: Path, text: str, start: int, markdown: bool) -> list[Parag
             return
         if kind != "heading":
             number += 1
+        if context and kind != "heading":
+            kind = "context"
         out.append(Paragraph(number if kind != "heading" else 0, a, b, text[a:b], analyst, kind))
 
     for a, b in _blocks(text, start):
@@ -216,8 +247,11 @@ def _paragraphs(path: Path, text: str, start: int, markdown: bool) -> list[Parag
                 line_end = b if nl == -1 else nl
                 line = text[a:line_end].strip()
                 marker = _MARKER.match(line)
+                section = _CONTEXT.match(line)
                 if marker:
-                    analyst = marker.group("name").strip()
+                    analyst, context = marker.group("name").strip(), False
+                elif section:
+                    analyst, context = (section.group("name") or "").strip() or None, True
                 elif line.startswith("<!--"):
                     if "analyst" in line[:30]:
                         raise InputError(path, f"malformed analyst marker {line!r} (expected '<!-- analyst: NAME -->')")
@@ -234,6 +268,9 @@ def _paragraphs(path: Path, text: str, start: int, markdown: bool) -> list[Parag
                 while a < b and text[a].isspace():
                     a += 1
             if a >= b:
+                continue
+            if text.startswith(_ESCAPE, a) and b > a + 1:
+                add(a + 1, b, "text")
                 continue
         lines = list(_lines(text, a, b))
         if any(_BULLET.match(text[la:lb]) for la, lb in lines):
@@ -253,30 +290,44 @@ def _paragraphs(path: Path, text: str, start: int, markdown: bool) -> list[Parag
     return out
 
 
-def _parse_text(path: Path, text: str) -> tuple[dict, list[Paragraph]]:
-    """Metadata and paragraphs (with spans into ``text``) of a file's text; ``path`` gives the type."""
-    if path.suffix.lower() == ".txt":
+def parse_file(path: Path | str) -> ParsedDocument:
+    """A corpus file parsed. A saved page, PDF, .docx, CSV or .txt transcript is converted to corpus
+    Markdown first (sources.py); its content hash is still that of the file's bytes."""
+    if is_url(path):
+        from .sources import source_markdown
+
+        text, digest = source_markdown(path)
+        return parse_text(path, text, digest)
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise InputError(path, f"unsupported file type {path.suffix or '(none)'!r} "
+                               f"(use {', '.join(SUFFIXES[:-1])} or {SUFFIXES[-1]})")
+    if suffix in CONVERTED:
+        from .sources import source_markdown
+
+        text, digest = source_markdown(path)
+        return parse_text(path, text, digest)
+    text, digest = read_text(path)
+    if suffix == ".txt":
+        from .sources import checked_markdown, from_transcript, is_transcript
+
+        if is_transcript(text):
+            return parse_text(path, checked_markdown(path, from_transcript(path, text)), digest)
+    return parse_text(path, text, digest, markdown=suffix != ".txt")
+
+
+def parse_text(path: Path | str, text: str, digest: str, markdown: bool = True) -> ParsedDocument:
+    """Parse a file's (or a URL's converted) text: corpus Markdown, or plain text (``markdown=False``)."""
+    if not markdown:
         m = re.search(r"\S[^\n]*", text)
         if not m:
             raise InputError(path, "empty document: no text")
         meta = {"title": m.group(0).strip(), "outlet": "", "date": "", "url": "", "authors": (), "note": ""}
-        return meta, _paragraphs(path, text, m.end(), markdown=False)
-    meta, body = _front_matter(path, text)
-    return meta, _paragraphs(path, text, body, markdown=True)
-
-
-def stored_paragraphs(path: Path | str, text: str) -> list[Paragraph]:
-    """The paragraphs of a stored document's text (``Store.document_text``), numbered and spanned
-    as when it was ingested, so that ``Claim.paragraph``/``start``/``end`` point into them."""
-    return _parse_text(Path(path), text)[1]
-
-
-def parse_file(path: Path | str) -> ParsedDocument:
-    path = Path(path)
-    if path.suffix.lower() not in SUFFIXES:
-        raise InputError(path, f"unsupported file type {path.suffix or '(none)'!r} (use .md or .txt)")
-    text, digest = read_text(path)
-    meta, paragraphs = _parse_text(path, text)
+        paragraphs = _paragraphs(path, text, m.end(), markdown=False)
+    else:
+        meta, body = _front_matter(path, text)
+        paragraphs = _paragraphs(path, text, body, markdown=True)
     if not any(p.kind != "heading" for p in paragraphs):
         raise InputError(path, "empty document: no text paragraphs")
     long = next((p for p in paragraphs if p.end - p.start > MAX_PARAGRAPH), None)
@@ -284,18 +335,32 @@ def parse_file(path: Path | str) -> ParsedDocument:
         raise InputError(path, f"the paragraph at line {text.count(chr(10), 0, long.start) + 1} is "
                                f"{long.end - long.start:,} characters long; argmap reads paragraphs up to "
                                f"{MAX_PARAGRAPH:,} (separate paragraphs with blank lines)")
-    doc = Document(id=document_id(path), path=str(path.resolve()), content_hash=digest, **meta)
+    doc = Document(id=document_id(path), path=path if is_url(path) else str(Path(path).resolve()),
+                   content_hash=digest, **meta)
     return ParsedDocument(doc, text, tuple(paragraphs))
 
 
-def find_files(paths: Iterable[Path | str]) -> tuple[list[Path], list[InputError], list[InputError]]:
-    """Expand files and folders into corpus files, sorted. Returns (files, problems, notes):
+def stored_paragraphs(path: Path | str, text: str) -> list[Paragraph]:
+    """The paragraphs of a stored document's text (``Store.document_text``), numbered and spanned
+    as when it was ingested, so that ``Claim.paragraph``/``start``/``end`` point into them. The
+    stored text is corpus Markdown for every source but a plain ``.txt`` (a transcript was converted
+    to Markdown, front matter first)."""
+    plain = str(path).lower().endswith(".txt") and not text.startswith("---\n")
+    return list(parse_text(path, text, "", markdown=not plain).paragraphs)
+
+
+def find_files(paths: Iterable[Path | str]) -> tuple[list[Path | str], list[InputError], list[InputError]]:
+    """Expand files and folders into corpus files (and http(s) URLs given as ``str``), sorted.
+    Returns (files, problems, notes):
     problems are paths that cannot be read; notes say which files in a folder were skipped and why
     (hidden files and README/PROVENANCE files are skipped by design, without a note)."""
     files: list[Path] = []
     problems: list[InputError] = []
     notes: list[InputError] = []
     for p in paths:
+        if is_url(p):
+            files.append(p)  # fetched when it is read
+            continue
         p = Path(p)
         if not p.exists():
             problems.append(InputError(p, "no such file or folder"))
@@ -304,7 +369,7 @@ def find_files(paths: Iterable[Path | str]) -> tuple[list[Path], list[InputError
             for f in sorted(p.rglob("*")):
                 if f.name.startswith(".") or f.is_dir() or f.name.upper() in {"README.MD", "PROVENANCE.MD"}:
                     continue
-                if f.suffix.lower() not in SUFFIXES:
+                if f.suffix.lower() not in SUFFIXES or f.suffix.lower() == ".csv" and not _is_comment_csv(f):
                     other_type.append(f)
                 elif not f.is_file():
                     irregular.append(f)
@@ -312,19 +377,20 @@ def find_files(paths: Iterable[Path | str]) -> tuple[list[Path], list[InputError
                     found.append(f)
             skipped = []
             if other_type:
-                skipped.append(f"skipped {_count(other_type, 'file')} that argmap does not read (not .md or .txt): "
-                               f"{_names(other_type)}")
+                skipped.append(f"skipped {_count(other_type, 'file')} that argmap does not read (not "
+                               f"{READ_TYPES}): {_names(other_type)}")
             if irregular:
                 skipped.append(f"skipped {_count(irregular, 'entry', 'entries')} that "
                                f"{'is' if len(irregular) == 1 else 'are'} not a regular file: {_names(irregular)}")
             if not found:
-                problems.append(InputError(p, "folder has no .md or .txt files" + "".join(f"; {s}" for s in skipped)))
+                problems.append(InputError(p, f"folder has no files argmap reads ({READ_TYPES})"
+                                              + "".join(f"; {s}" for s in skipped)))
             else:
                 notes.extend(InputError(p, s) for s in skipped)
             files.extend(found)
         else:
             files.append(p)
-    unique = sorted(set(files), key=lambda f: (str(f.resolve())))
+    unique = sorted(set(files), key=lambda f: f if isinstance(f, str) else str(f.resolve()))
     return unique, problems, notes
 
 
@@ -335,3 +401,15 @@ def _count(items: list, one: str, many: str | None = None) -> str:
 def _names(paths: list[Path], shown: int = 3) -> str:
     names = ", ".join(f.name for f in paths[:shown])
     return names + (f" and {len(paths) - shown} more" if len(paths) > shown else "")
+
+
+def _is_comment_csv(path: Path) -> bool:
+    """Does a CSV in a folder have a comment-text column (a Talk to the City or Polis export)?
+    Other CSVs (argmap's own exports, data) are skipped with the note, not reported as errors."""
+    from .sources import has_text_column
+
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace") as f:
+            return has_text_column(f.readline(65536))
+    except OSError:
+        return True  # let the reading report the problem

@@ -31,7 +31,7 @@ class Paragraph:
     end: int
     text: str
     analyst: str | None = None  # contribution marker in force, if any
-    kind: str = "text"  # "text" | "heading" | "item"
+    kind: str = "text"  # "text" | "heading" | "item" | "context" (kept for reading, never claims)
 
 
 @dataclass(frozen=True)

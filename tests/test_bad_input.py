@@ -72,7 +72,8 @@ BAD_FILES = {
     "front matter only": ("frontonly.md", "---\ntitle: Only front matter\n---\n", "empty document"),
     "no front matter": ("nofront.md", "Just text without front matter.\n", "missing YAML front matter"),
     "no sentences": ("fragments.md", "---\ntitle: Fragments\n---\n\nJust words\n", "no claims found"),
-    "wrong suffix": ("slides.pdf", b"%PDF-1.4\n", "unsupported file type '.pdf'"),
+    "wrong suffix": ("slides.key", b"PK\x03\x04", "unsupported file type '.key'"),
+    "broken pdf": ("slides.pdf", b"%PDF-1.4\n", "not a readable PDF"),
 }
 
 
@@ -108,7 +109,7 @@ def test_empty_folder(tmp_path):
     folder.mkdir()
     result = ingest(folder, db=tmp_path / "s.db")
     assert result.exit_code == 1
-    check_one_error(result, folder, "folder has no .md or .txt files")
+    check_one_error(result, folder, "folder has no files argmap reads")
 
 
 def test_folder_of_only_other_files(tmp_path):
@@ -118,7 +119,7 @@ def test_folder_of_only_other_files(tmp_path):
     make(folder, "README.md", GOOD)  # README files are not corpus documents
     result = ingest(folder, db=tmp_path / "s.db")
     assert result.exit_code == 1
-    check_one_error(result, folder, "folder has no .md or .txt files")
+    check_one_error(result, folder, "folder has no files argmap reads")
 
 
 def test_good_and_bad_in_one_run(tmp_path):
@@ -313,12 +314,13 @@ def test_files_a_folder_skips_are_counted(tmp_path):
     corpus = tmp_path / "c"
     corpus.mkdir()
     make(corpus, "good.md", GOOD)
-    for name in ("a.pdf", "b.docx", "c.rtf", "d.html"):
+    for name in ("a.odt", "b.pages", "c.rtf", "d.epub"):
         make(corpus, name, "x")
     result = ingest(corpus, db=tmp_path / "s.db")
     assert result.exit_code == 0
     assert error_lines(result) == [f"argmap: {corpus}: skipped 4 files that argmap does not read "
-                                   "(not .md or .txt): a.pdf, b.docx, c.rtf and 1 more"]
+                                   "(not .md, .txt, .html, .pdf, .docx or a comment .csv): a.odt, b.pages, c.rtf "
+                                   "and 1 more"]
 
 
 def test_terminal_escapes_from_the_corpus_are_not_printed(tmp_path):

@@ -126,8 +126,8 @@ def test_front_matter_only_is_empty_document(tmp_path):
 
 
 def test_unsupported_suffix(tmp_path):
-    with pytest.raises(InputError, match="unsupported file type '.pdf'"):
-        parse_file(write(tmp_path / "x.pdf", "text"))
+    with pytest.raises(InputError, match="unsupported file type '.rtf'"):
+        parse_file(write(tmp_path / "x.rtf", "text"))
 
 
 # ---------------------------------------------------------------- body structure
@@ -286,20 +286,21 @@ def test_document_id_slug():
 
 def test_find_files(tmp_path):
     (tmp_path / "sub").mkdir()
-    for name in ["b.md", "a.txt", "sub/c.markdown", "README.md", ".hidden.md", "notes.pdf", "sub/PROVENANCE.md"]:
+    for name in ["b.md", "a.txt", "sub/c.markdown", "README.md", ".hidden.md", "notes.rtf", "sub/PROVENANCE.md"]:
         write(tmp_path / name, "x")
     files, problems, notes = find_files([tmp_path, tmp_path / "b.md"])
     assert [f.relative_to(tmp_path).as_posix() for f in files] == ["a.txt", "b.md", "sub/c.markdown"]
     assert problems == []
     assert [(e.path, e.problem) for e in notes] == [
-        (str(tmp_path), "skipped 1 file that argmap does not read (not .md or .txt): notes.pdf")]
+        (str(tmp_path), "skipped 1 file that argmap does not read (not .md, .txt, .html, .pdf, .docx or a comment .csv): "
+                        "notes.rtf")]
 
     (tmp_path / "empty").mkdir()
     files, problems, _ = find_files([tmp_path / "nope", tmp_path / "empty"])
     assert files == []
     assert [(e.path, e.problem) for e in problems] == [
         (str(tmp_path / "nope"), "no such file or folder"),
-        (str(tmp_path / "empty"), "folder has no .md or .txt files"),
+        (str(tmp_path / "empty"), "folder has no files argmap reads (.md, .txt, .html, .pdf, .docx or a comment .csv)"),
     ]
 
 

@@ -307,9 +307,16 @@ def from_docx(path: Path | str, data: bytes) -> Source:
         kind = "heading" if style.startswith("Heading") else "item" if style.startswith("List") or numbered else "text"
         blocks.append(Block(None, kind, text))
     props = document.core_properties
-    created = props.created.date().isoformat() if props.created else ""
-    return Source(title=_line(props.title) or title or _title_from(path), date=created,
-                  authors=tuple(a.strip() for a in re.split(r";", props.author or "") if a.strip()), blocks=blocks)
+    author, created = props.author or "", props.created
+    if (author, created and created.isoformat()) == _DOCX_TEMPLATE:
+        author, created = "", None  # python-docx's own template values: the file's maker set none
+    return Source(title=_line(props.title) or title or _title_from(path),
+                  date=created.date().isoformat() if created else "",
+                  authors=tuple(a.strip() for a in re.split(r";", author) if a.strip()), blocks=blocks)
+
+
+# The core properties of python-docx's default template, which a file made with it keeps unless set
+_DOCX_TEMPLATE = ("python-docx", "2013-12-23T23:15:00+00:00")
 
 
 # ---------------------------------------------------------------- plain text and transcripts

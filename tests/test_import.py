@@ -249,6 +249,17 @@ def test_docx_headings_items_paragraphs_and_properties(tmp_path):
     assert {p.analyst for p in parsed.paragraphs} == {None}
 
 
+def test_docx_template_placeholders_are_not_metadata(tmp_path):
+    import docx
+
+    d = docx.Document()  # python-docx's template: author "python-docx", created 2013-12-23
+    d.add_paragraph("The visit to Beijing strengthened Kim's position before the second summit.")
+    d.save(str(tmp_path / "memo.docx"))
+    assert run("import", tmp_path / "memo.docx", "--out", tmp_path).exit_code == 0
+    meta = front((tmp_path / "memo.md").read_text(encoding="utf-8"))
+    assert meta["authors"] == [] and meta["date"] == ""
+
+
 def test_a_damaged_docx_gets_one_line(tmp_path):
     bad = tmp_path / "broken.docx"
     bad.write_bytes(b"PK\x03\x04 not really a zip")

@@ -308,10 +308,19 @@ class _Names:
 
 # ---------------------------------------------------------------- splitting
 
+def _opens_inner_quote(text: str, a: int, b: int) -> bool:
+    """``text[a]`` opens a quotation that closes inside ``text[a:b]`` before its last words
+    ('"Denuclearization" means ...'): keep it, or the claim would keep only the closing mark."""
+    if text[a] not in OPEN_QUOTES:
+        return False
+    close = text.find(CLOSE_FOR[text[a]], a + 1, b)
+    return close != -1 and text[close + 1:b].strip(STRIP_CHARS + ".!?") != ""
+
+
 def _trim(text: str, a: int, b: int) -> tuple[int, int]:
     while True:
         old = (a, b)
-        while a < b and text[a] in STRIP_CHARS:
+        while a < b and text[a] in STRIP_CHARS and not _opens_inner_quote(text, a, b):
             a += 1
         while b > a and text[b - 1] in STRIP_CHARS and not (text[b - 1] == "’" and b - 2 >= a and text[b - 2].isalpha() and text[b - 2] != "s"):
             b -= 1

@@ -436,3 +436,20 @@ def test_default_analyst_without_authors(corpus_claims):
     assert "What this visit means" not in " ".join(c.text for c in csis)
     chinafile = corpus_claims["chinafile-kim-visits-beijing"][1]
     assert {c.analyst for c in chinafile} == {"ChinaFile editors"} | {f"ChinaFile contributor {x}" for x in "ABCDE"}
+
+
+def test_a_claim_opening_with_a_quoted_word_keeps_both_quote_marks(tmp_path):
+    text = """---
+title: Quotes
+authors: [Writer One]
+---
+
+"Denuclearization" means different things in Pyongyang and Washington, so talks will stall.
+
+“China will not let North Korea collapse,” said Bonnie Glaser.
+"""
+    claims = _extract(parse_file(write(tmp_path / "q.md", text)))
+    assert [(c.analyst, c.text) for c in claims] == [
+        ("Writer One", '"Denuclearization" means different things in Pyongyang and Washington, so talks will stall.'),
+        ("Bonnie Glaser", "China will not let North Korea collapse"),
+    ]

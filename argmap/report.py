@@ -102,7 +102,10 @@ def _paragraphs(doc: Document, text: str, claims: Sequence[tuple[int, Claim]]) -
             pos = max(pos, c.end)
         if pos < p.end:
             parts.append([_t(text[pos:p.end]), -1])
-        out.append({"n": p.number, "kind": p.kind, "parts": parts})
+        para = {"n": p.number, "kind": p.kind, "parts": parts}
+        if p.kind == "context":  # a moderator's question: shown, never a claim
+            para["who"] = _t(p.analyst or "")
+        out.append(para)
     lost = [(k, c) for k, c in claims if k not in seen]
     if lost:  # the text was not parsed as at ingest: show those claims on their own
         out.append({"n": 0, "kind": "lost", "parts": [[_t(c.text), k] for k, c in lost]})

@@ -361,6 +361,7 @@
       if (p.kind === "item") node.className += " item";
       if (p.kind === "lost") add(text, el("p", {"class": "note", text: "Claims whose place in the text could not be found again:"}));
       if (p.n && p.kind !== "heading") add(node, el("span", {"class": "pnum", "aria-hidden": "true", text: "\u00b6" + p.n}));
+      if (p.kind === "context") add(node, el("span", {"class": "context-tag", text: (p.who ? p.who + " \u00b7 " : "") + "context, not a claim"}));
       var claimParts = p.parts.filter(function (part) { return part[1] >= 0; });
       p.parts.forEach(function (part) {
         if (part[1] < 0) { add(node, part[0]); return; }

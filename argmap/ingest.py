@@ -5,7 +5,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .corpus import find_files, parse_file
+from .corpus import find_files, is_url, parse_file
 from .errors import InputError
 from .store import Store
 
@@ -52,7 +52,7 @@ def ingest(paths: Iterable[Path | str], store: Store,
                 results.append(IngestResult(str(path), "unchanged", doc.id, counts.get(doc.id, 0)))
                 continue
             source = store.document_source(doc.id)
-            if state and not replace and source != Path(doc.path):
+            if state and not replace and source != (doc.path if is_url(doc.path) else Path(doc.path)):
                 raise InputError(path, f"document id {doc.id!r} is already stored from another file ({source}); "
                                        "rename this file, or pass --replace to replace that document with it")
             claims = extract_claims(parsed, (lambda done, total: tick(path, done, total)) if tick else None)

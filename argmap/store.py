@@ -19,6 +19,7 @@ from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
+from .corpus import is_url
 from .errors import StoreError
 from .models import Claim, Document, Issue, Relation
 
@@ -242,10 +243,13 @@ class Store:
         row = self.conn.execute("SELECT content_hash, extractor FROM documents WHERE id = ?", (doc_id,)).fetchone()
         return (row[0], row[1]) if row else None
 
-    def document_source(self, doc_id: str) -> Path | None:
-        """The file a stored document was read from (absolute; older stores kept the path as given)."""
+    def document_source(self, doc_id: str) -> Path | str | None:
+        """The file a stored document was read from (absolute; older stores kept the path as given),
+        or the URL it was fetched from."""
         row = self.conn.execute("SELECT path FROM documents WHERE id = ?", (doc_id,)).fetchone()
-        return Path(row[0]).resolve() if row else None
+        if not row:
+            return None
+        return row[0] if is_url(row[0]) else Path(row[0]).resolve()
 
     def replace_document(self, doc: Document, text: str, claims: Sequence[Claim], extractor: str) -> None:
         """Store a document and its claims, replacing any earlier version, in one transaction."""

@@ -470,6 +470,17 @@ def test_ingest_reads_a_url_directly_with_the_import_file_name_as_its_id(tmp_pat
     assert result.exit_code == 1 and "cannot fetch" in result.stderr
 
 
+def test_a_changed_page_at_the_same_url_replaces_its_document(tmp_path, monkeypatch):
+    page = PAGE.read_bytes()
+    monkeypatch.setattr(sources, "fetch_url", lambda url, timeout=10: (page, "text/html", url))
+    url, db = "https://korealedger.example/2019/01/kim-beijing-trip/", tmp_path / "s.db"
+    assert run("ingest", url, "--db", db, "--no-analyze").exit_code == 0
+    page = page.replace(b"more cautious", b"far more cautious")
+    result = run("ingest", url, "--db", db, "--no-analyze", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["status"] == "replaced"
+
+
 def test_a_semicolon_csv_with_a_byte_order_mark(tmp_path):
     path = tmp_path / "excel.csv"
     path.write_bytes("\ufeffauthor;comment\nAnn Lee;\"Rents are too high; wages have not kept up.\"\n".encode("utf-8"))

@@ -421,21 +421,29 @@ def from_transcript(path: Path | str, text: str) -> Source:
     turns = _turns(body)
     if not any(label for label, _ in turns):
         raise InputError(path, "unknown speaker format: no paragraph starts with a label like 'NAME:'")
-    moderators = _named_moderators(text)
+    moderators = _named_moderators(title, turns)
     blocks, current = [], (None, "text")
     for label, said in turns:
         if label:
             name = speaker_name(label)
-            moderator = name.casefold() in MODERATOR_LABELS or name.split()[0].casefold() in MODERATOR_LABELS \
-                or name.casefold() in moderators or name.split()[-1].casefold() in moderators
-            current = (name, "context" if moderator else "text")
+            current = (name, "context" if _is_moderator(name, moderators) else "text")
         if said.strip():
             blocks.append(Block(current[0], current[1], said))
     return Source(title=title or _title_from(path), blocks=blocks)
 
 
-def _named_moderators(text: str) -> set[str]:
-    """Names and surnames of those a transcript names as moderator ("MODERATOR: Chris Wallace")."""
+def _is_moderator(name: str, named: set[str] = frozenset()) -> bool:
+    words = name.casefold().split()
+    return name.casefold() in MODERATOR_LABELS or words[0] in MODERATOR_LABELS \
+        or name.casefold() in named or words[-1] in named
+
+
+def _named_moderators(title: str, turns: list[tuple[str | None, str]]) -> set[str]:
+    """Names and surnames of those a transcript names as moderator ("MODERATOR: Chris Wallace",
+    "Moderated by Chris Wallace"): in its title, unlabelled text and moderators' turns, never in
+    what a speaker says ("... was moderated by Mary Jones" makes no one a moderator)."""
+    text = "\n".join([title] + [f"{label}: {said}" if label else said for label, said in turns
+                                 if not label or _is_moderator(speaker_name(label))])
     names = set()
     for m in _MODERATOR_NAMED.finditer(text):
         for name in re.split(r",|\band\b", m.group("names")):

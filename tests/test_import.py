@@ -325,6 +325,14 @@ def test_the_named_moderator_of_a_debate_is_context():
         ("Moderator", "context"), ("Wallace", "context"), ("Trump", "text"), ("Biden", "text")]
 
 
+def test_a_moderator_mentioned_in_a_speech_does_not_silence_a_speaker():
+    text = ("Debate on sanctions\n\nMODERATOR: Welcome. Mr. Smith, you open.\n\n"
+            "SMITH: My opponent's panel last year was moderated by Mary Jones\nand it was a disgrace.\n\n"
+            "JONES: Sanctions are not working, and everyone on this stage knows it.\n")
+    blocks = from_transcript("debate.txt", text).blocks
+    assert [(b.analyst, b.kind) for b in blocks] == [("Moderator", "context"), ("Smith", "text"), ("Jones", "text")]
+
+
 def test_plain_text_stays_plain_text(tmp_path):
     path = tmp_path / "notes.txt"
     path.write_text("Notes on the visit\n\nNote: the visit lasted two days.\n\n"

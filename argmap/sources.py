@@ -80,7 +80,7 @@ def to_markdown(source: Source) -> str:
         if not text:
             continue
         if block.kind != "heading":
-            want = (block.kind == "context", _name(block.analyst) if block.analyst else None)
+            want = (block.kind == "context", _name(block.analyst or "") or None)
             if want == (False, None) and state != want:  # back to the document's own voice, named
                 want = (False, " and ".join(meta["authors"]) or meta["outlet"] or meta["title"])
             if want != state:
@@ -519,7 +519,7 @@ def from_csv(path: Path | str, text: str) -> Source:
     for row in rows:
         if not cell(row, text_col) or cell(row, moderated_col) == "-1":
             continue
-        speaker = cell(row, speaker_col)
+        speaker = _name(cell(row, speaker_col))  # "<>" or a lone control character: no name at all
         if speaker.isdigit():
             speaker = f"participant {speaker}"
         blocks.append(Block(speaker or ("unknown participant" if speaker_col is not None else None), "text",

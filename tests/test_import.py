@@ -489,6 +489,18 @@ def test_a_changed_page_at_the_same_url_replaces_its_document(tmp_path, monkeypa
     assert json.loads(result.stdout)["status"] == "replaced"
 
 
+def test_a_speaker_cell_with_no_name_in_it_is_an_unknown_participant(tmp_path):
+    path = tmp_path / "angle.csv"
+    path.write_text("comment-body,author\nSanctions are working at the border.,Alice\n"
+                    "Sanctions are not working at all.,<>\nTrade across the border is recovering quickly this year.,\u202e\n", encoding="utf-8")
+    result = run("import", path, "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    from argmap.claims import extract_claims
+
+    claims = extract_claims(parse_file(tmp_path / "angle.md"))
+    assert [c.analyst for c in claims] == ["Alice", "unknown participant", "unknown participant"]
+
+
 def test_a_semicolon_csv_with_a_byte_order_mark(tmp_path):
     path = tmp_path / "excel.csv"
     path.write_bytes("\ufeffauthor;comment\nAnn Lee;\"Rents are too high; wages have not kept up.\"\n".encode("utf-8"))

@@ -137,10 +137,25 @@ def fetch_url(url: str, timeout: float = FETCH_TIMEOUT) -> tuple[bytes, str, str
     import urllib.error
     import urllib.request
 
+    import time
+
     request = urllib.request.Request(url, headers={"User-Agent": "argmap-import/0.1 (+offline argument mapping)"})
+    deadline = time.monotonic() + timeout
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            body = response.read(MAX_BINARY_BYTES + 1)
+            chunks, size = [], 0
+            while size <= MAX_BINARY_BYTES:  # the timeout is for the whole download, not each read
+                if time.monotonic() > deadline:
+                    raise TimeoutError
+                chunk = response.read1(65536)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+            body = b"".join(chunks)
+            expected = response.headers.get("Content-Length")
+            if expected and expected.isdigit() and size < int(expected):
+                raise InputError(url, f"cannot fetch: the download stopped after {size:,} of {int(expected):,} bytes")
             ctype, final = response.headers.get_content_type(), response.geturl()
     except urllib.error.HTTPError as e:
         raise InputError(url, f"cannot fetch: HTTP {e.code} {e.reason}") from None
@@ -165,11 +180,14 @@ _TERMINAL = (".", "!", "?", "”", '"', "’", ":", ")")
 def from_pdf(path: Path | str, data: bytes) -> Source:
     """A text PDF's paragraphs in reading order (columns read one after the other), without page
     numbers and running headers; Title, Author and CreationDate from the PDF's Info."""
+    import logging
+
     from pdfminer.high_level import extract_pages
     from pdfminer.layout import LAParams, LTTextContainer
     from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
     from pdfminer.pdfparser import PDFParser, PDFSyntaxError
 
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)  # its warnings on odd fonts are not the user's problem
     try:
         info = PDFDocument(PDFParser(io.BytesIO(data))).info
         pages = [[(*el.bbox, _pdf_text(el.get_text())) for el in page if isinstance(el, LTTextContainer)]
@@ -185,8 +203,13 @@ def from_pdf(path: Path | str, data: bytes) -> Source:
         raise InputError(path, "no text layer (a scanned or image-only PDF); run OCR first")
     repeated = _running_lines(texts)
     paragraphs: list[str] = []
-    for page in pages:
-        for *_, text in reading_order([b for b in page if b[4]]):
+    try:
+        ordered = [reading_order([b for b in page if b[4]]) for page in pages]
+    except RecursionError:
+        raise InputError(path, "the page layout is too deeply nested to put in reading order "
+                               "(thousands of staggered text boxes); export the text another way") from None
+    for page in ordered:
+        for *_, text in page:
             if _PAGE_NUMBER.match(text) or text in repeated:
                 continue
             if paragraphs and not paragraphs[-1].endswith(_TERMINAL) and text[:1].islower():

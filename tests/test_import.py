@@ -160,6 +160,48 @@ def test_a_url_without_network_gets_one_line_fast(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def _serve_once(reply) -> str:
+    """A one-request HTTP server on the loopback interface; ``reply(conn)`` answers it."""
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    server.settimeout(10)
+
+    def answer():
+        try:
+            conn, _ = server.accept()
+            with conn:
+                conn.recv(4096)
+                reply(conn)
+        except OSError:
+            pass
+        finally:
+            server.close()
+    threading.Thread(target=answer, daemon=True).start()
+    return f"http://127.0.0.1:{server.getsockname()[1]}/page.html"
+
+
+def test_a_slow_server_gets_the_whole_download_within_the_timeout():
+    def dribble(conn):
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 100000\r\n\r\n")
+        for _ in range(8):  # a byte every 0.6 s: each read is quick, the whole is not
+            time.sleep(0.6)
+            conn.sendall(b"x")
+    t = time.monotonic()
+    with pytest.raises(InputError, match="no answer in 2 s"):
+        sources.fetch_url(_serve_once(dribble), timeout=2)
+    assert time.monotonic() - t < 4
+
+
+def test_a_download_cut_short_is_not_imported():
+    def cut(conn):
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 5000\r\n\r\n<html><p>Half")
+    with pytest.raises(InputError, match="the download stopped after 13 of 5,000 bytes"):
+        sources.fetch_url(_serve_once(cut), timeout=5)
+
+
 def test_a_url_is_fetched_once_and_named_after_its_path(tmp_path, monkeypatch):
     calls = []
 
@@ -210,6 +252,17 @@ def test_image_only_pdf_says_it_has_no_text_layer(tmp_path):
     db = tmp_path / "s.db"
     result = run("ingest", IMAGE_ONLY, "--db", db, "--no-analyze")
     assert result.exit_code == 1 and "no text layer" in result.stderr
+
+
+def test_a_layout_too_deep_to_order_is_one_line_and_the_run_goes_on(tmp_path, monkeypatch):
+    def too_deep(boxes):
+        raise RecursionError
+    monkeypatch.setattr(sources, "reading_order", too_deep)
+    result = run("import", TWO_COLUMN, PAGE, "--out", tmp_path)
+    assert result.exit_code == 0
+    assert errors(result) == [f"argmap: {TWO_COLUMN}: the page layout is too deeply nested to put in reading order "
+                              "(thousands of staggered text boxes); export the text another way"]
+    assert [p.name for p in tmp_path.iterdir()] == ["news-page.md"]
 
 
 # ---------------------------------------------------------------- Word

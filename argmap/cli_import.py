@@ -36,7 +36,10 @@ def import_command(sources, out_dir, as_, force, as_json):
 
     written, failed = [], 0
     claimed: dict[Path, str] = {}
-    for source in expand(sources):
+    found, problems = expand(sources)
+    for problem in problems:
+        echo(f"argmap: {problem}", err=True)
+    for source in found:
         try:
             target = out_dir / f"{document_id(source)}.md"
             if target in claimed:
@@ -71,16 +74,27 @@ def import_command(sources, out_dir, as_, force, as_json):
         raise SystemExit(1)
 
 
-
-def expand(sources):
-    """Each source as given, a folder replaced by the files in it that import reads, sorted."""
+def expand(sources) -> tuple[list[str], list[InputError]]:
+    """The sources to import, in one order whatever the order given (URLs, then files by absolute
+    path), a folder replaced by the files in it that import reads; and the paths that are not there
+    or hold nothing to import, each as a problem."""
     from .corpus import is_url
     from .sources import IMPORTABLE
 
+    urls, files, problems = set(), set(), []
     for source in sources:
         path = Path(source)
-        if is_url(source) or not path.is_dir():
-            yield source
-            continue
-        yield from (str(f) for f in sorted(path.rglob("*")) if f.suffix.lower() in IMPORTABLE and f.is_file()
-                    and not any(part.startswith(".") for part in f.relative_to(path).parts))
+        if is_url(source):
+            urls.add(source)
+        elif not path.exists():
+            problems.append(InputError(path, "no such file or folder"))
+        elif not path.is_dir():
+            files.add(path)
+        else:
+            inside = [f for f in path.rglob("*") if f.is_file()
+                      and not any(part.startswith(".") for part in f.relative_to(path).parts)]
+            mine = [f for f in inside if f.suffix.lower() in IMPORTABLE]
+            if not mine:
+                problems.append(InputError(path, f"folder has no files argmap imports ({', '.join(IMPORTABLE)})"))
+            files.update(mine)
+    return sorted(urls) + [str(f) for f in sorted(files, key=lambda f: str(f.resolve()))], problems

@@ -554,6 +554,25 @@ def test_a_speaker_cell_with_no_name_in_it_is_an_unknown_participant(tmp_path):
     assert [c.analyst for c in claims] == ["Alice", "unknown participant", "unknown participant"]
 
 
+def test_import_gives_the_same_files_in_any_order_and_names_what_is_missing(tmp_path):
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir(), (tmp_path / "empty").mkdir()
+    (tmp_path / "a" / "x.txt").write_text("A title\n\nThe visit changed nothing at all in Seoul.\n", encoding="utf-8")
+    (tmp_path / "b" / "x.csv").write_text("comment,author\nThe visit changed everything in Seoul.,Ann\n",
+                                          encoding="utf-8")
+    outs = []
+    for k, order in enumerate(([tmp_path / "a", tmp_path / "b"], [tmp_path / "b", tmp_path / "a"])):
+        out = tmp_path / f"out{k}"
+        result = run("import", *order, tmp_path / "empty", tmp_path / "nowhere", "--out", out)
+        assert result.exit_code == 0
+        assert sorted(errors(result)) == sorted([
+            f"argmap: {tmp_path / 'b' / 'x.csv'}: {out / 'x.md'} is already written from {tmp_path / 'a' / 'x.txt'} "
+            "in this run; import one of them on its own with another --out",
+            f"argmap: {tmp_path / 'empty'}: folder has no files argmap imports (.html, .htm, .pdf, .docx, .csv, .txt)",
+            f"argmap: {tmp_path / 'nowhere'}: no such file or folder"])
+        outs.append((out / "x.md").read_text(encoding="utf-8"))
+    assert outs[0] == outs[1]
+
+
 def test_a_semicolon_csv_with_a_byte_order_mark(tmp_path):
     path = tmp_path / "excel.csv"
     path.write_bytes("\ufeffauthor;comment\nAnn Lee;\"Rents are too high; wages have not kept up.\"\n".encode("utf-8"))

@@ -345,8 +345,14 @@ def stored_paragraphs(path: Path | str, text: str) -> list[Paragraph]:
     as when it was ingested, so that ``Claim.paragraph``/``start``/``end`` point into them. The
     stored text is corpus Markdown for every source but a plain ``.txt`` (a transcript was converted
     to Markdown, front matter first)."""
-    plain = str(path).lower().endswith(".txt") and not text.startswith("---\n")
-    return list(parse_text(path, text, "", markdown=not plain).paragraphs)
+    txt = str(path).lower().endswith(".txt")
+    try:
+        return list(parse_text(path, text, "", markdown=not txt or text.startswith("---\n")).paragraphs)
+    except InputError:
+        if not txt:
+            raise
+        return list(parse_text(path, text, "", markdown=False).paragraphs)  # plain text that begins with '---'
+
 
 
 def find_files(paths: Iterable[Path | str]) -> tuple[list[Path | str], list[InputError], list[InputError]]:
@@ -375,7 +381,16 @@ def find_files(paths: Iterable[Path | str]) -> tuple[list[Path | str], list[Inpu
                     irregular.append(f)
                 else:
                     found.append(f)
+            # a source imported beside itself (corpus/x.pdf and corpus/x.md): the Markdown, which the
+            # user may have corrected, is the document; the source is not read again
+            markdown = {(f.parent, document_id(f)) for f in found if f.suffix.lower() in (".md", ".markdown")}
+            imported = [f for f in found if f.suffix.lower() not in (".md", ".markdown")
+                        and (f.parent, document_id(f)) in markdown]
+            found = [f for f in found if f not in imported]
             skipped = []
+            if imported:
+                skipped.append(f"skipped {_count(imported, 'source')} imported as Markdown beside "
+                               f"{'it' if len(imported) == 1 else 'them'} (the .md is read): {_names(imported)}")
             if other_type:
                 skipped.append(f"skipped {_count(other_type, 'file')} that argmap does not read (not "
                                f"{READ_TYPES}): {_names(other_type)}")

@@ -369,3 +369,17 @@ def test_chinafile_analysts(bundled):
     runs = [a for i, a in enumerate(par.analyst for par in p.paragraphs)
             if i == 0 or p.paragraphs[i - 1].analyst != a]
     assert len(runs) == len(set(runs)) == 6
+
+
+def test_stored_paragraphs_are_those_read_at_ingest(tmp_path):
+    from argmap.corpus import stored_paragraphs
+
+    rule = tmp_path / "rule.txt"
+    rule.write_text("---\nA Plain Text Title\n\nThe first paragraph says one thing.\n\nThe second says another.\n",
+                    encoding="utf-8")
+    transcript = tmp_path / "hearing.txt"
+    transcript.write_text("Hearing\n\nMODERATOR: Is it working?\n\nSMITH: Sanctions are working at the border.\n\n"
+                          "LEE: Sanctions are not working at all.\n", encoding="utf-8")
+    for path in (rule, transcript, Path(__file__).resolve().parents[1] / "corpus" / "rfa-dual-message.md"):
+        parsed = parse_file(path)
+        assert stored_paragraphs(path, parsed.text) == list(parsed.paragraphs), path.name

@@ -573,6 +573,19 @@ def test_import_gives_the_same_files_in_any_order_and_names_what_is_missing(tmp_
     assert outs[0] == outs[1]
 
 
+def test_a_source_imported_beside_itself_is_read_once_as_its_markdown(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "news-page.html").write_bytes(PAGE.read_bytes())
+    assert run("import", corpus / "news-page.html", "--out", corpus).exit_code == 0
+    db = tmp_path / "s.db"
+    result = run("ingest", corpus, "--db", db, "--no-analyze", "--json")
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["path"] for line in result.stdout.splitlines()] == [str(corpus / "news-page.md")]
+    assert errors(result) == [f"argmap: {corpus}: skipped 1 source imported as Markdown beside it "
+                              "(the .md is read): news-page.html"]
+
+
 def test_a_semicolon_csv_with_a_byte_order_mark(tmp_path):
     path = tmp_path / "excel.csv"
     path.write_bytes("\ufeffauthor;comment\nAnn Lee;\"Rents are too high; wages have not kept up.\"\n".encode("utf-8"))

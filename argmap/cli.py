@@ -117,6 +117,7 @@ def run_analysis(store, model, method, threshold=None, force=False):
     echo(f"{len(issues)} issues, {len(store.unclustered_claims())} unclustered claims, "
          f"{sum(r.kind == 'agree' for r in relations)} agree and "
          f"{sum(r.kind == 'disagree' for r in relations)} disagree relations ({verb})", err=True)
+    from .vector_index import refresh; refresh(store, settings.model, notify=_log_stage)  # noqa: E702 - search index
 
 
 def _log_stage(text: str) -> None:

@@ -119,7 +119,7 @@ def search_command(query, k, analyst, document, issue, counter, model, db_path, 
     store = open_store(db_path)
     name = model_name(model)
     qv = query_embedder(model).encode([query])[0]
-    filters = dict(analyst=analyst, document=document, issue=issue)
+    filters = dict(analyst=analyst, document=document, issue=issue, notify=lambda text: echo(f"argmap: {text}", err=True))
     if counter:
         encoder = question_encoder()
         hits = counter_search(store, query, qv, name, stance_model(), k=k,

@@ -5,9 +5,11 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from . import vector_index
 from .errors import ArgmapError
 from .relations import decide
 from .store import Store
+from .vector_index import Notify, _stderr
 
 
 @dataclass(frozen=True)
@@ -23,36 +25,54 @@ class Hit:
         return asdict(self)
 
 
-def candidates(store: Store, model: str, analyst: str | None = None, document: str | None = None,
-               issue: str | None = None):
-    claims = store.claims(analyst=analyst, document=document)
-    issue_of = store.issue_of_claims()
-    if issue is not None:
-        claims = [c for c in claims if issue_of.get(c.id) == issue]
-    hashes = store.claim_hashes()
-    vecs = store.vectors(model, (hashes[c.id] for c in claims))
-    missing = [c for c in claims if hashes[c.id] not in vecs]
-    if claims and len(missing) == len(claims):
-        raise ArgmapError(f"no claims in {store.path} are embedded with model {model!r}; run `argmap ingest` first"
-                          + (" with the same --model" if model else ""))
-    claims = [c for c in claims if hashes[c.id] in vecs]
-    X = np.stack([vecs[hashes[c.id]] for c in claims]) if claims else np.zeros((0, 1), np.float32)
-    return claims, X, issue_of
+def search(store: Store, query_vector: np.ndarray, model: str, k: int = 10, with_lead: bool = False,
+           notify: Notify | None = _stderr, **filters) -> list[Hit]:
+    """The ``k`` stored claims (matching ``filters``: analyst, document, issue) most similar to the
+    query, by cosine of their vectors under ``model`` (of each claim's embed_text with
+    ``with_lead``), ties by claim id.
 
-
-def search(store: Store, query_vector: np.ndarray, model: str, k: int = 10, **filters) -> list[Hit]:
-    claims, X, issue_of = candidates(store, model, **filters)
-    if not claims:
+    A store of up to ``vector_index.EXACT_LIMIT`` claims is scanned exactly. A larger one is
+    searched through its index (vector_index.py; built or updated first when the store changed,
+    with a line to ``notify``): candidates from the graph, or an exact scan of the claims a
+    selective filter leaves, then scored exactly on their stored vectors.
+    """
+    q = np.asarray(query_vector, dtype=np.float32)
+    index = vector_index.ensure(store, model, with_lead, notify)
+    if index is None:
+        ranked = _ranked(store.claim_vectors(model, with_lead, **filters), q, k)
+    else:
+        wanted = store.claim_ids(**filters) if any(v is not None for v in filters.values()) else None
+        rows = index.nearest(q, 2 * k + 32, wanted)
+        ranked = _ranked(store.claim_vectors(model, with_lead, ids=index.claim_ids(rows)), q, k)
+    if not ranked:
+        if store.claim_ids(**filters) and next(store.claim_vectors(model, with_lead, **filters), None) is None:
+            raise ArgmapError(f"no claims in {store.path} are embedded with model {model!r}; run `argmap ingest` "
+                              "first" + (" with the same --model" if model else ""))
         return []
-    scores = X @ np.asarray(query_vector, dtype=np.float32)
-    order = sorted(range(len(claims)), key=lambda i: (-scores[i], claims[i].id))[:k]
-    return [Hit(claims[i].id, claims[i].text, claims[i].analyst, claims[i].document, issue_of.get(claims[i].id),
-                round(float(scores[i]), 4)) for i in order]
+    claims = store.claims_by_id(i for _, i in ranked)
+    issue_of = store.issue_of_claims(i for _, i in ranked)
+    return [Hit(i, claims[i].text, claims[i].analyst, claims[i].document, issue_of.get(i), round(score, 4))
+            for score, i in ranked]
+
+
+def _ranked(rows, q: np.ndarray, k: int) -> list[tuple[float, str]]:
+    """The ``k`` best (score, claim id) of ``Store.claim_vectors`` rows, best first, ties by id
+    (scores compared to 6 decimals, so that summation order cannot reorder equal scores)."""
+    ids, blobs = [], []
+    for cid, _, blob in rows:
+        ids.append(cid)
+        blobs.append(blob)
+    if not ids:
+        return []
+    scores = np.frombuffer(b"".join(blobs), np.float32).reshape(len(ids), -1) @ q
+    order = np.lexsort((np.asarray(ids), -np.round(scores, 6)))[:k]
+    return [(float(scores[i]), ids[i]) for i in order]
 
 
 def counter_search(store: Store, query: str, query_vector: np.ndarray, model: str, scorer,
                    k: int = 10, pool: int = 40, min_similarity: float = 0.2,
-                   question: tuple[str, np.ndarray] | None = None, **filters) -> list[Hit]:
+                   question: tuple[str, np.ndarray] | None = None, notify: Notify | None = _stderr,
+                   **filters) -> list[Hit]:
     """Stored claims that disagree with the query, most confident first.
 
     Candidates: the ``pool`` claims nearest the query under the plain sentence vectors and,
@@ -62,25 +82,17 @@ def counter_search(store: Store, query: str, query_vector: np.ndarray, model: st
     (``relate(a, b) -> (n, 3)``, both directions); a hit has P(disagree) above P(agree) and at
     least half the scorer's disagree threshold; its score is P(disagree).
     """
-    from .embed import text_hash
-
-    near = {h.id: h for h in search(store, query_vector, model, k=pool, **filters) if h.score >= min_similarity}
-    if question is not None:
+    near = {h.id: h for h in search(store, query_vector, model, k=pool, notify=notify, **filters)
+            if h.score >= min_similarity}
+    if question is not None and store.has_vectors(question[0]):
         qname, qvec = question
-        claims, _, issue_of = candidates(store, model, **filters)
-        vecs = store.vectors(qname, (text_hash(c.embed_text) for c in claims))
-        have = [c for c in claims if text_hash(c.embed_text) in vecs]
-        if have:
-            X = np.stack([vecs[text_hash(c.embed_text)] for c in have])
-            sims = X @ np.asarray(qvec, dtype=np.float32)
-            for i in sorted(range(len(have)), key=lambda i: (-sims[i], have[i].id))[:pool]:
-                c = have[i]
-                if sims[i] >= min_similarity and c.id not in near:
-                    near[c.id] = Hit(c.id, c.text, c.analyst, c.document, issue_of.get(c.id), float(sims[i]))
+        for h in search(store, qvec, qname, k=pool, with_lead=True, notify=notify, **filters):
+            if h.score >= min_similarity and h.id not in near:
+                near[h.id] = h
     if not near:
         return []
     ids = sorted(near)
-    readings = {c.id: c.stance_text for c in store.claims(ids=ids)}
+    readings = {i: c.stance_text for i, c in store.claims_by_id(ids).items()}
     probs = np.asarray(scorer.relate([readings.get(i, near[i].text) for i in ids], [query] * len(ids)))
     floor = scorer.disagree_threshold / 2
     hits = [Hit(near[i].id, near[i].text, near[i].analyst, near[i].document, near[i].issue, round(float(p[2]), 4))

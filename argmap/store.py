@@ -273,6 +273,7 @@ class Store:
                      claim.start, claim.end, claim.context, claim.lead, claim.reading),
                 )
             c.execute("DELETE FROM analysts WHERE id NOT IN (SELECT DISTINCT analyst_id FROM claims)")
+            _bump(c, GENERATION_CLAIMS)
 
     def documents(self) -> list[Document]:
         rows = self.conn.execute(
@@ -304,6 +305,32 @@ class Store:
             wanted = set(ids)
             claims = [c for c in claims if c.id in wanted]
         return claims
+
+    def claims_by_id(self, ids: Iterable[str]) -> dict[str, Claim]:
+        """The claims of ``ids`` (those stored), by id; read by primary key, in chunks."""
+        wanted, out = list(dict.fromkeys(ids)), {}
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            for r in self.conn.execute(
+                    'SELECT c.id, c.text, a.name, c.document_id, c.paragraph, c.start, c."end", c.context, c.lead, '
+                    f"c.reading FROM claims c JOIN analysts a ON a.id = c.analyst_id WHERE c.id IN ({','.join('?' * len(chunk))})",
+                    chunk):
+                out[r[0]] = Claim(*r)
+        return out
+
+    def claim_ids(self, **filters) -> list[str]:
+        """Ids of the claims matching ``filters`` (analyst, document, issue; as in ``claims``), sorted."""
+        where, args = _claim_filter(**filters)
+        return [r[0] for r in self.conn.execute(f"SELECT c.id FROM claims c WHERE {where} ORDER BY c.id", args)]
+
+    def claim_count(self) -> int:
+        return self.conn.execute("SELECT COUNT(*) FROM claims").fetchone()[0]
+
+    def generation(self, model: str) -> str:
+        """A cheap fingerprint of the claims and of ``model``'s vectors that changes whenever either does
+        (change counters kept in ``meta``, and the claims' largest rowid); for search index stamps."""
+        top = self.conn.execute("SELECT MAX(rowid) FROM claims").fetchone()[0] or 0
+        return f"{top}:{self.meta(GENERATION_CLAIMS) or 0}:{self.meta(GENERATION_VECTORS + model) or 0}"
 
     def analysts(self) -> list[AnalystCount]:
         rows = self.conn.execute(
@@ -341,7 +368,34 @@ class Store:
                 c.execute("INSERT OR REPLACE INTO embeddings (model, text_hash, dim, vector) VALUES (?,?,?,?)",
                           (model, h, v.shape[0], v.tobytes()))
                 n += 1
+            if n:
+                _bump(c, GENERATION_VECTORS + model)
         return n
+
+    def claim_vectors(self, model: str, with_lead: bool = False, **filters) -> Iterator[tuple[str, str, bytes]]:
+        """(claim id, text hash, float32 vector bytes) of every claim (matching ``filters``: analyst,
+        document, issue) with a vector under ``model``, in claim id order, from one query. The vector
+        is that of the claim's text, or with ``with_lead`` of its embed_text (lead + text)."""
+        key = self._key_sql(with_lead)
+        where, args = _claim_filter(**filters)
+        yield from self.conn.execute(
+            f"SELECT c.id, {key}, e.vector FROM claims c JOIN embeddings e ON e.model = ? AND e.text_hash = {key} "
+            f"WHERE {where} ORDER BY c.id", [model, *args])
+
+    def has_vectors(self, model: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM embeddings WHERE model = ? LIMIT 1", (model,)).fetchone() is not None
+
+    def claim_keys(self, with_lead: bool = False) -> Iterator[tuple[str, str]]:
+        """(claim id, text hash of its text, or with ``with_lead`` of its embed_text) of every claim, by id."""
+        yield from self.conn.execute(f"SELECT c.id, {self._key_sql(with_lead)} FROM claims c ORDER BY c.id")
+
+    def _key_sql(self, with_lead: bool) -> str:
+        if not with_lead:
+            return "c.text_hash"
+        from .embed import text_hash
+
+        self.conn.create_function("argmap_text_hash", 1, text_hash, deterministic=True)
+        return "(CASE WHEN c.lead = '' THEN c.text_hash ELSE argmap_text_hash(c.lead || ' ' || c.text) END)"
 
     # -- analysis ------------------------------------------------------------
     def meta(self, key: str) -> str | None:
@@ -386,8 +440,44 @@ class Store:
         return [r[0] for r in self.conn.execute(
             "SELECT id FROM claims WHERE id NOT IN (SELECT claim_id FROM issue_claims) ORDER BY id")]
 
-    def issue_of_claims(self) -> dict[str, str]:
-        return dict(self.conn.execute("SELECT claim_id, issue_id FROM issue_claims"))
+    def issue_of_claims(self, ids: Iterable[str] | None = None) -> dict[str, str]:
+        """Claim id -> its issue in the stored analysis (of every claim in one, or only of ``ids``)."""
+        if ids is None:
+            return dict(self.conn.execute("SELECT claim_id, issue_id FROM issue_claims"))
+        wanted, out = list(dict.fromkeys(ids)), {}
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            out.update(self.conn.execute(
+                f"SELECT claim_id, issue_id FROM issue_claims WHERE claim_id IN ({','.join('?' * len(chunk))})", chunk))
+        return out
+
+
+GENERATION_CLAIMS = "generation:claims"  # meta keys counting the changes to claims, and to each model's vectors
+GENERATION_VECTORS = "generation:vectors:"
+
+
+def _bump(c: sqlite3.Connection, key: str) -> None:
+    c.execute("INSERT INTO meta (key, value) VALUES (?, '1') "
+              "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1", (key,))
+
+
+def _claim_filter(analyst: str | None = None, document: str | None = None, issue: str | None = None,
+                  ids: Sequence[str] | None = None) -> tuple[str, list]:
+    """SQL condition on claims ``c`` for the search filters (and a list of ids), and its arguments."""
+    where, args = ["1=1"], []
+    if ids is not None:
+        where.append(f"c.id IN ({','.join('?' * len(ids))})")
+        args.extend(ids)
+    if analyst is not None:
+        where.append("c.analyst_id IN (SELECT id FROM analysts WHERE name = ? COLLATE NOCASE)")
+        args.append(analyst)
+    if document is not None:
+        where.append("c.document_id = ?")
+        args.append(document)
+    if issue is not None:
+        where.append("c.id IN (SELECT claim_id FROM issue_claims WHERE issue_id = ?)")
+        args.append(issue)
+    return " AND ".join(where), args
 
 
 def _statements(sql: str) -> list[str]:

@@ -33,8 +33,8 @@ def search(store: Store, query_vector: np.ndarray, model: str, k: int = 10, with
 
     A store of up to ``vector_index.EXACT_LIMIT`` claims is scanned exactly. A larger one is
     searched through its index (vector_index.py; built or updated first when the store changed,
-    with a line to ``notify``): candidates from the graph, or an exact scan of the claims a
-    selective filter leaves, then scored exactly on their stored vectors.
+    with a line to ``notify``): candidates from an exact float16 scan (up to 20,000 claims, or
+    those a selective filter leaves) or from the graph, then scored exactly on their stored vectors.
     """
     q = np.asarray(query_vector, dtype=np.float32)
     index = vector_index.ensure(store, model, with_lead, notify)

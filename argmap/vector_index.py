@@ -1,7 +1,7 @@
 """The search index: a memory-mapped vector index per embedding model, kept beside the store.
 
 Stores of at most ``EXACT_LIMIT`` claims need none (search scans their vectors exactly, in one
-query). Above that, ``<db>.index/`` holds, for each (model, which text), a pointer file
+query). Above that (SQLite's per-row lookups cost ~10 ms per 1,000 claims), ``<db>.index/`` holds, for each (model, which text), a pointer file
 ``<key>.json`` (format, model, the store's ``generation`` it was built from, sizes) naming the
 folder of the live build, which holds:
 
@@ -13,6 +13,10 @@ folder of the live build, which holds:
     ann.usearch  usearch HNSW graph (f16, inner product; key = row), opened as a memory-mapped view
 
 Nothing is read whole per process: opening an index costs milliseconds at a million claims.
+Up to ``SUBSET_LIMIT`` claims (all of them, or those a filter leaves) are scanned exactly in the
+float16 matrix (every row within float16's error of the k-th best is kept, then all are scored
+exactly in float32 by the caller), so results are exact there; beyond, the graph gives the
+candidates (recall@10 measured by scripts/benchmark_search.py), over-fetching for a filter.
 A build is written to a fresh folder and made live by replacing the pointer (os.replace), so a
 reader sees the old index or the new one, never half of one. An index whose stamp differs from
 the store's generation is never used: ``ensure`` updates it (rows of removed or changed claims
@@ -36,11 +40,12 @@ import numpy as np
 
 from .store import Store
 
-EXACT_LIMIT = 20_000  # stores with at most this many claims are scanned exactly, with no index
-SUBSET_LIMIT = 20_000  # a filter matching at most this many claims is scanned exactly from the matrix
+EXACT_LIMIT = 5_000  # stores with at most this many claims are scanned in SQLite, with no index
+SUBSET_LIMIT = 20_000  # up to this many claims (all, or those a filter leaves) are scanned exactly in the matrix
+F16_ERROR = 1e-3  # bound on |float16 score - float32 score| for unit vectors (2^-11 per component, and summing)
 FETCH_LIMIT = 20_000  # over-fetching past this many from the graph falls back to the exact subset scan
 COMPACT = 0.2  # rebuild from scratch once this share of the rows are removed ones
-CONNECTIVITY, EXPANSION_ADD, EXPANSION_SEARCH = 16, 128, 256
+CONNECTIVITY, EXPANSION_ADD, EXPANSION_SEARCH = 16, 128, 1024
 BUILD_THREADS = 0  # threads adding to the graph (0: every core; the graph then depends on their timing)
 CHUNK = 20_000  # rows read from the store, and added to the graph, at a time
 FORMAT = "argmap-vector-index-1"
@@ -109,6 +114,8 @@ class VectorIndex:
     def nearest(self, q: np.ndarray, count: int, ids: Sequence[str] | None = None) -> np.ndarray:
         """Rows of about the ``count`` nearest claims to ``q`` (among ``ids``), with every other claim
         of the same text (equal scores, which rank by claim id): candidates, to be scored exactly."""
+        if ids is None and self.live_count <= SUBSET_LIMIT:
+            return self._twins(self._scan(q, np.flatnonzero(self.live), count))
         if ids is None:
             rows = self._graph(q, count)
             return self._twins(rows if rows is not None else self._scan(q, np.flatnonzero(self.live), count))
@@ -129,12 +136,14 @@ class VectorIndex:
         return twins if among is None else twins[np.isin(twins, among)]
 
     def _scan(self, q: np.ndarray, rows: np.ndarray, count: int) -> np.ndarray:
+        """Exact: every row that could be among the ``count`` best in float32 (scored exactly later)."""
         scores = np.empty(len(rows), np.float32)
         for i in range(0, len(rows), CHUNK):
             part = rows[i:i + CHUNK]
             scores[i:i + CHUNK] = np.asarray(self.vectors[part], dtype=np.float32) @ q
-        if len(rows) > count:
-            top = np.argpartition(-scores, count)[:count]
+        if len(rows) > count:  # the top ``count``, and any within float16's error of the last of them
+            floor = np.partition(-scores, count - 1)[count - 1]
+            top = np.flatnonzero(-scores <= floor + F16_ERROR)
             rows, scores = rows[top], scores[top]
         return rows[np.argsort(-scores, kind="stable")]
 
@@ -155,6 +164,9 @@ class VectorIndex:
 
 # -- opening ---------------------------------------------------------------------------------
 
+_OPENED: dict[Path, tuple] = {}  # pointer -> (index this process opened, what its files were): reused while unchanged
+
+
 def load(store: Store, model: str, with_lead: bool = False) -> tuple[str, VectorIndex | None]:
     """("fresh", index) | ("stale", index) | ("missing", None) | ("damaged: why", None)."""
     pointer = index_folder(store.path) / f"{_key(model, with_lead)}.json"
@@ -162,7 +174,13 @@ def load(store: Store, model: str, with_lead: bool = False) -> tuple[str, Vector
         info = json.loads(pointer.read_text(encoding="utf-8"))
         if not isinstance(info, dict) or info.get("format") != FORMAT or info.get("model") != model:
             raise Damaged("not an argmap search index")
-        index = _open(pointer.parent / info["dir"], info)
+        folder = pointer.parent / info["dir"]
+        seen = (json.dumps(info, sort_keys=True),
+                *((s.st_ino, s.st_size, s.st_mtime_ns) for s in (p.stat() for p in sorted(folder.iterdir()))))
+        index, was = _OPENED.get(pointer, (None, None))
+        if index is None or was != seen:
+            index = _open(folder, info)
+            _OPENED[pointer] = index, seen
     except FileNotFoundError:
         return "missing", None
     except (OSError, ValueError, KeyError, TypeError, RuntimeError, Damaged) as e:

@@ -192,7 +192,7 @@ class BundledEmbedder:
         if self._encoder is None:
             from .onnx_models import OnnxEncoder
 
-            self._encoder = OnnxEncoder(self.name, where=f"embedding model {self.name!r}")
+            self._encoder = OnnxEncoder(self.name, where=f"cannot load embedding model {self.name!r}")
         return self._encoder
 
     @property

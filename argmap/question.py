@@ -21,6 +21,7 @@ import numpy as np
 
 from .errors import ModelError
 from .integrity import adapter_files, private_copy, sha256
+from .onnx_models import config_precision
 
 FORMAT = "argmap-question"
 FORMAT_VERSION = 1
@@ -49,24 +50,27 @@ def _config(path: Path, files: dict[str, bytes]) -> dict:
     return cfg
 
 
-def model_name(path: str | Path | None = None) -> str:
-    """The name question vectors are stored under, without loading the model."""
+def model_name(path: str | Path | None = None, precision: str | None = None) -> str:
+    """The name question vectors are stored under, without loading the model; ``precision``
+    (default: the config's ``inference.precision``) other than fp32 is part of it, so vectors
+    of another precision are never mixed with these."""
     p = Path(path) if path else default_path()
     files = model_files(p, (CONFIG_FILE, ADAPTER_FILES[1]))
     cfg = _config(p, files)
-    precision = cfg.get("inference", {}).get("precision", "fp32")
-    suffix = "" if precision == "fp32" else f"-{precision}"  # other vectors: not mixed with fp32's
+    precision = precision or config_precision(cfg)
+    suffix = "" if precision == "fp32" else f"-{precision}"
     return f"{cfg.get('name', 'argmap-question')}-v{cfg.get('version', '?')}{suffix}:{sha256(files[ADAPTER_FILES[1]])[:16]}"
 
 
 class QuestionEncoder:
     """Embedder protocol: ``encode(texts) -> (n, 384)`` L2-normalised float32. Runs under ONNX
     Runtime (``onnx_models``: the bundled MiniLM with the adapter merged in numpy; no torch), at
-    the precision of its config's ``inference.precision``."""
+    ``precision`` (default: its config's ``inference.precision``)."""
 
-    def __init__(self, path: str | Path | None = None, batch_size: int = 64):
+    def __init__(self, path: str | Path | None = None, batch_size: int = 64, precision: str | None = None):
         self.path = Path(path) if path else default_path()
-        self.name = model_name(self.path)
+        self.precision = precision
+        self.name = model_name(self.path, precision)
         self.batch_size = batch_size
         self._model = None
 
@@ -77,9 +81,9 @@ class QuestionEncoder:
             from .onnx_models import OnnxEncoder
 
             files = model_files(self.path, (CONFIG_FILE, *ADAPTER_FILES))
-            precision = _config(self.path, files).get("inference", {}).get("precision", "fp32")
+            precision = self.precision or config_precision(_config(self.path, files))
             self._model = OnnxEncoder(self.name, {n: files[n] for n in ADAPTER_FILES}, precision,
-                                      where=f"{self.path}: the question encoder")
+                                      where=f"{self.path}: cannot load the question encoder")
         return self._model
 
     def sentence_transformer(self):

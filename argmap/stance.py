@@ -122,7 +122,9 @@ class StanceModel:
         self.second_pass_floor = float(config.get("second_pass_floor", 0.0))
         self.match_agree_weight = float(config.get("match_agree_weight", 1000.0))
         self.topic_rule = config.get("topic_rule", "direct")
-        self.precision = config.get("inference", {}).get("precision", "fp32")
+        from .onnx_models import config_precision
+
+        self.precision = config_precision(config)
 
     @classmethod
     def load(cls, path: str | Path | None = None, config: dict | None = None,
@@ -149,11 +151,11 @@ class StanceModel:
             if backend == "torch":
                 pairs = TorchPairs(adapter, max_length)
             else:
-                from .onnx_models import OnnxBert, bundled_weights, session, template
+                from .onnx_models import OnnxBert, bundled_weights, config_precision, session, template
 
-                where = f"{p}: the stance model"
+                where = f"{p}: cannot load the stance model"
                 weights, tokenizer = bundled_weights(adapter, where)
-                precision = config.get("inference", {}).get("precision", "fp32")
+                precision = config_precision(config)
                 pairs = OnnxBert(session(template("bert-seq-cls"), weights, precision, where), tokenizer, max_length)
         except ModelError:
             raise

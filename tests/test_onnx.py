@@ -170,3 +170,30 @@ def test_inference_commands_never_import_torch(tmp_path):
     infer = _imported([["search", "China", "--db", db], ["search", "China", "--counter", "--db", db],
                        ["relate", "--file", str(pairs)], ["relate", "Sanctions work", "Sanctions fail"]])
     assert not any(infer.values()), infer
+
+
+def test_unknown_precision_is_a_model_error():
+    from argmap.onnx_models import session, template
+
+    with pytest.raises(ModelError, match="unknown precision 'int4'"):
+        session(template("bert-mean-pool"), {}, "int4", "here")
+
+
+def test_template_not_in_the_manifest_is_refused(monkeypatch, tmp_path):
+    from argmap import onnx_models
+
+    (tmp_path / "bert-mean-pool.onnx").write_bytes(b"not the shipped graph")
+    monkeypatch.setattr(onnx_models, "TEMPLATE_DIR", tmp_path)
+    with pytest.raises(ModelError, match="does not match"):
+        onnx_models.template("bert-mean-pool")
+
+
+@pytest.mark.integration
+def test_int8_encoder_is_close_to_fp32_and_deterministic():
+    from argmap.embed import DEFAULT_MODEL, load_embedder
+    from argmap.onnx_models import OnnxEncoder
+
+    fp32 = load_embedder().encode(TEXTS)
+    one, two = (OnnxEncoder(DEFAULT_MODEL, precision="int8").encode(TEXTS) for _ in range(2))
+    assert np.array_equal(one, two)
+    assert (one * fp32).sum(1).min() > 0.95 and np.allclose(np.linalg.norm(one, axis=1), 1, atol=1e-5)

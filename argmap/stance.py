@@ -12,14 +12,14 @@ The pair is read as one sequence ``[CLS] a [SEP] b [SEP]`` (for a stance toward 
 P(neither), P(agree), P(disagree) in one direction; ``relate`` averages both directions, so
 the result does not depend on the order of the pair.
 
-torch, transformers, sentence-transformers and peft are imported only when a model is loaded.
+It runs under ONNX Runtime (``onnx_models.py``: the bundled MiniLM with the adapter merged in
+numpy; no torch). torch, transformers, sentence-transformers and peft are imported only for
+training (``new_cross_encoder``) and the torch reference (``StanceModel.load(backend="torch")``).
 """
 from __future__ import annotations
 
 import json
 import os
-import sys
-import time
 from pathlib import Path
 from typing import Sequence
 
@@ -73,11 +73,45 @@ def new_cross_encoder(max_length: int = 128):
                             local_files_only=True)
 
 
-class StanceModel:
-    """Loaded stance model; deterministic (eval mode). See the module docstring."""
+class TorchPairs:
+    """The stance model in sentence-transformers and torch (a CrossEncoder with PEFT's merge):
+    the reference the ONNX Runtime model is tested and benchmarked against."""
 
-    def __init__(self, cross_encoder, config: dict, path: Path):
-        self.ce = cross_encoder
+    def __init__(self, adapter: dict[str, bytes], max_length: int, batch_size: int = 64):
+        import warnings
+
+        with warnings.catch_warnings():  # library deprecation notices are not the user's business
+            warnings.simplefilter("ignore")
+            ce = new_cross_encoder(max_length)
+            from peft import PeftModel
+
+            with private_copy(adapter) as path:
+                peft_model = PeftModel.from_pretrained(ce[0].model, str(path))
+            ce[0].model = peft_model.merge_and_unload()  # plain weights: faster, same numbers
+        ce.eval()
+        self.ce, self.batch_size = ce, batch_size
+
+    def run(self, pairs: list[tuple[str, str]], progress=None) -> np.ndarray:
+        import torch
+
+        order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
+        out = np.zeros((len(pairs), len(CLASSES)), dtype=np.float32)
+        with torch.inference_mode():
+            for s in range(0, len(order), self.batch_size):
+                idx = order[s:s + self.batch_size]
+                out[idx] = self.ce(self.ce.preprocess([pairs[i] for i in idx]))["scores"].float().numpy()
+                if progress is not None:
+                    progress.add(len(idx))
+        if progress is not None:
+            progress.close()
+        return out
+
+
+class StanceModel:
+    """Loaded stance model; deterministic. See the module docstring."""
+
+    def __init__(self, pairs, config: dict, path: Path):
+        self.pairs = pairs  # run([(first, second), ...], progress) -> (n, 3) logits
         self.config = config
         self.path = path
         self.name = f"{config.get('name', 'argmap-stance')}-v{config.get('version', '?')}"
@@ -88,13 +122,18 @@ class StanceModel:
         self.second_pass_floor = float(config.get("second_pass_floor", 0.0))
         self.match_agree_weight = float(config.get("match_agree_weight", 1000.0))
         self.topic_rule = config.get("topic_rule", "direct")
-        self.batch_size = 64
+        from .onnx_models import config_precision
+
+        self.precision = config_precision(config)
 
     @classmethod
-    def load(cls, path: str | Path | None = None, config: dict | None = None) -> "StanceModel":
+    def load(cls, path: str | Path | None = None, config: dict | None = None,
+             backend: str = "onnx") -> "StanceModel":
         """The model in ``path`` (default: the shipped one); ``config`` replaces its config.json
         (training scripts score adapters that have none yet). The shipped model's files are
-        checked against argmap's manifest, and what is loaded is the bytes that were checked."""
+        checked against argmap's manifest, and what is loaded is the bytes that were checked.
+        ``backend`` "onnx" runs it under ONNX Runtime (no torch) at the config's
+        ``inference.precision``; "torch" as a sentence-transformers CrossEncoder (a reference)."""
         p = Path(path) if path else default_path()
         cfg_path = p / CONFIG_FILE
         files = model_files(p, ([] if config is not None else [CONFIG_FILE]) + list(ADAPTER_FILES))
@@ -107,54 +146,37 @@ class StanceModel:
                 raise ModelError(f"{cfg_path}: corrupt stance model config ({e})".splitlines()[0]) from e
             if config.get("format") != FORMAT or config.get("format_version") != FORMAT_VERSION:
                 raise ModelError(f"{cfg_path}: not an {FORMAT} v{FORMAT_VERSION} config")
+        adapter, max_length = {n: files[n] for n in ADAPTER_FILES}, int(config.get("max_length", 128))
         try:
-            import warnings
+            if backend == "torch":
+                pairs = TorchPairs(adapter, max_length)
+            else:
+                from .onnx_models import OnnxBert, bundled_weights, config_precision, session, template
 
-            with warnings.catch_warnings():  # library deprecation notices are not the user's business
-                warnings.simplefilter("ignore")
-                ce = new_cross_encoder(int(config.get("max_length", 128)))
-                from peft import PeftModel
-
-                with private_copy({n: files[n] for n in ADAPTER_FILES}) as adapter:
-                    peft_model = PeftModel.from_pretrained(ce[0].model, str(adapter))
-                ce[0].model = peft_model.merge_and_unload()  # plain weights: faster, same numbers
-            ce.eval()
+                where = f"{p}: cannot load the stance model"
+                weights, tokenizer = bundled_weights(adapter, where)
+                precision = config_precision(config)
+                pairs = OnnxBert(session(template("bert-seq-cls"), weights, precision, where), tokenizer, max_length)
         except ModelError:
             raise
         except Exception as e:  # noqa: BLE001 - any load failure is one message
             raise ModelError(f"{p}: cannot load the stance model ({e})".splitlines()[0]) from e
-        return cls(ce, config, p)
+        return cls(pairs, config, p)
 
     # ------------------------------------------------------------------ scoring
 
     def logits(self, a: Sequence[str], b: Sequence[str], topic: Sequence[str] | None = None,
                progress: bool = False) -> np.ndarray:
         """(n, 3) raw logits, one direction (a read first)."""
+        from .onnx_models import Progress
+
         a, b = list(a), list(b)
         if len(a) != len(b) or (topic is not None and len(topic) != len(a)):
             raise ValueError("a, b (and topic) must have the same length")
         if not a:
             return np.zeros((0, len(CLASSES)), dtype=np.float32)
         firsts = [f"{t} [SEP] {x}" if t else x for x, t in zip(a, topic)] if topic is not None else a
-        import torch
-
-        order = sorted(range(len(a)), key=lambda i: len(firsts[i]) + len(b[i]))
-        out = np.zeros((len(a), len(CLASSES)), dtype=np.float32)
-        done, tty, last = 0, sys.stderr.isatty(), time.monotonic()
-        with torch.inference_mode():
-            for s in range(0, len(order), self.batch_size):
-                idx = order[s:s + self.batch_size]
-                tokens = self.ce.preprocess([(firsts[i], b[i]) for i in idx])
-                out[idx] = self.ce(tokens)["scores"].float().numpy()
-                done += len(idx)
-                if progress and tty:
-                    print(f"\r  stance model: {done}/{len(a)} pairs", end="", file=sys.stderr, flush=True)
-                elif progress and time.monotonic() - last >= 10:  # piped: a line every 10 s
-                    print(f"argmap: stance model: {done:,} of {len(a):,} pairs", file=sys.stderr, flush=True)
-                    last = time.monotonic()
-        if progress and tty:
-            print(file=sys.stderr)
-        return out
+        return self.pairs.run(list(zip(firsts, b)), Progress("stance model", len(a), progress, "pairs"))
 
     def probabilities(self, a: Sequence[str], b: Sequence[str], topic: Sequence[str] | None = None,
                       progress: bool = False) -> np.ndarray:

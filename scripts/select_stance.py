@@ -240,6 +240,7 @@ def select(data_dir, run: Path, ship: Path, precision: float = 0.8) -> None:
         "threshold_sweep": sweep,
         "chosen": best, "dev_by_checkpoint": scored,
         "base": "all-MiniLM-L6-v2 (bundled)", "training": training,
+        "inference": {"runtime": "onnxruntime", "precision": "fp32"},  # what it was scored and thresholded at
         "selected_by": "scripts/select_stance.py " + " ".join(sys.argv[1:]),
     }
     (ship / CONFIG_FILE).write_text(json.dumps(config, indent=1) + "\n", encoding="utf-8")

@@ -1,8 +1,9 @@
 #!/usr/bin/env python
 """Write argmap/resources/manifest.json: the SHA-256 of every file argmap loads from its own
-adapters (argmap/resources/stance, argmap/resources/question). Run it after shipping a newly
-trained adapter (scripts/train_question.py, scripts/select_stance.py); until then the shipped
-adapter fails its check and does not load.
+adapters (argmap/resources/stance, argmap/resources/question) and its ONNX graph templates
+(argmap/resources/onnx, scripts/export_onnx.py). Run it after shipping a newly trained adapter
+(scripts/train_question.py, scripts/select_stance.py) or exporting the templates; until then the
+changed file fails its check and does not load.
 
     .venv/bin/python scripts/write_manifest.py           # write the manifest
     .venv/bin/python scripts/write_manifest.py --check   # exit 1 if it is not current
@@ -23,13 +24,16 @@ from argmap import question, stance  # noqa: E402
 from argmap.embed import bundled_model_files  # noqa: E402
 from argmap.errors import ModelError  # noqa: E402
 from argmap.integrity import MANIFEST, sha256  # noqa: E402
+from argmap.onnx_models import TEMPLATE_DIR, TEMPLATES  # noqa: E402
 
 
 def current() -> dict[str, dict[str, str]]:
-    """The manifest for the adapters as they are on disk now."""
-    return {name: {f: sha256((module.default_path() / f).read_bytes())
-                   for f in sorted((module.CONFIG_FILE, *module.ADAPTER_FILES))}
-            for name, module in (("question", question), ("stance", stance))}
+    """The manifest for the adapters and ONNX graph templates as they are on disk now."""
+    out = {name: {f: sha256((module.default_path() / f).read_bytes())
+                  for f in sorted((module.CONFIG_FILE, *module.ADAPTER_FILES))}
+           for name, module in (("question", question), ("stance", stance))}
+    out["onnx"] = {f: sha256((TEMPLATE_DIR / f).read_bytes()) for f in sorted(TEMPLATES)}
+    return out
 
 
 def main() -> int:

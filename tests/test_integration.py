@@ -23,13 +23,12 @@ def real_db(tmp_path_factory):
     return db
 
 
-def test_numpy_encoder_matches_sentence_transformers():
-    from argmap.embed import bundled_model_files, load_embedder
-    from argmap.minilm import NumpyMiniLM
+def test_onnx_encoder_matches_sentence_transformers():
+    from argmap.embed import load_embedder, load_sentence_transformer
 
     texts = ["China is back at center stage", "it won't make a dent", "Kim’s trip to Beijing — a “dual message”."]
     a = load_embedder().encode(texts)
-    b = NumpyMiniLM(bundled_model_files(NumpyMiniLM.FILES), "all-MiniLM-L6-v2").encode(texts)
+    b = load_sentence_transformer(None).encode(texts, normalize_embeddings=True)
     assert np.abs(a - b).max() < 1e-5
 
 

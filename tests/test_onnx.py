@@ -1,0 +1,199 @@
+"""argmap's models under ONNX Runtime (argmap/onnx_models.py): the LoRA merge (fast, synthetic
+tensors) and, on the real models (integration), the same numbers as sentence-transformers and
+torch, whatever the batch, with no torch imported by the commands that only infer."""
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from safetensors.numpy import save
+
+from argmap.errors import ModelError
+from argmap.onnx_models import merge_lora
+
+ROOT = Path(__file__).resolve().parents[1]
+EMBED_TOL = 1e-5        # max abs difference of a vector component (vectors are L2-normalised)
+COSINE_TOL = 0.99999    # least cosine between a vector and its reference
+LOGIT_TOL = 1e-4        # max abs difference of a stance logit (logits are O(1..10))
+
+
+def _adapter(cfg: dict, tensors: dict) -> dict:
+    base = {"peft_type": "LORA", "r": 2, "lora_alpha": 4, "use_rslora": False}
+    return {"adapter_config.json": json.dumps({**base, **cfg}).encode(),
+            "adapter_model.safetensors": save({k: np.asarray(v, np.float32) for k, v in tensors.items()})}
+
+
+def _lora(rng, prefix="base_model.model.bert."):
+    a, b = rng.normal(size=(2, 3)), rng.normal(size=(4, 2))
+    return a, b, {prefix + "encoder.layer.0.attention.self.query.lora_A.weight": a,
+                  prefix + "encoder.layer.0.attention.self.query.lora_B.weight": b}
+
+
+@pytest.mark.parametrize("rslora, scale", [(False, 4 / 2), (True, 4 / 2 ** 0.5)])
+def test_lora_merges_as_peft_does(rslora, scale):
+    rng = np.random.default_rng(0)
+    w = rng.normal(size=(4, 3)).astype(np.float32)
+    a, b, tensors = _lora(rng)
+    head = rng.normal(size=(3, 4))
+    tensors["base_model.model.classifier.weight"] = head
+    base = {"encoder.layer.0.attention.self.query.weight": w, "pooler.dense.bias": np.ones(4, np.float32)}
+    merged = merge_lora(base, _adapter({"use_rslora": rslora}, tensors), "test")
+    assert np.allclose(merged["encoder.layer.0.attention.self.query.weight"], w + scale * (b @ a), atol=1e-6)
+    assert np.array_equal(merged["classifier.weight"], head.astype(np.float32))  # modules_to_save
+    assert np.array_equal(merged["pooler.dense.bias"], base["pooler.dense.bias"])  # untouched
+    assert np.array_equal(base["encoder.layer.0.attention.self.query.weight"], w)  # the base is not changed
+    assert not any("lora" in k for k in merged)
+
+
+def test_lora_without_bert_prefix_merges_into_the_same_names():
+    rng = np.random.default_rng(1)
+    w = rng.normal(size=(4, 3)).astype(np.float32)
+    a, b, tensors = _lora(rng, prefix="base_model.model.")
+    merged = merge_lora({"encoder.layer.0.attention.self.query.weight": w}, _adapter({}, tensors), "test")
+    assert np.allclose(merged["encoder.layer.0.attention.self.query.weight"], w + 2 * (b @ a), atol=1e-6)
+
+
+@pytest.mark.parametrize("cfg, needle", [({"use_dora": True}, "use_dora"), ({"peft_type": "IA3"}, "IA3"),
+                                         ({"rank_pattern": {"query": 4}}, "rank_pattern")])
+def test_unsupported_adapter_is_a_model_error(cfg, needle):
+    rng = np.random.default_rng(2)
+    _, _, tensors = _lora(rng)
+    with pytest.raises(ModelError, match=needle):
+        merge_lora({"encoder.layer.0.attention.self.query.weight": np.zeros((4, 3), np.float32)},
+                   _adapter(cfg, tensors), "test")
+
+
+def test_adapter_for_another_model_is_a_model_error():
+    rng = np.random.default_rng(3)
+    _, _, tensors = _lora(rng)
+    with pytest.raises(ModelError, match="does not have"):
+        merge_lora({}, _adapter({}, tensors), "test")
+
+
+def test_corrupt_adapter_is_one_line_model_error():
+    with pytest.raises(ModelError) as e:
+        merge_lora({}, {"adapter_config.json": b"{", "adapter_model.safetensors": b""}, "here")
+    assert "\n" not in str(e.value) and "here" in str(e.value)
+
+
+# ------------------------------------------------------------------ the real models
+
+TEXTS = ["China is back at center stage", "it won't make a dent", "Kim’s trip to Beijing — a “dual message”.",
+         "", "Sanctions work.", " ".join(["The summit changed nothing about the nuclear question"] * 40)]
+
+
+def _close(a, b):
+    assert a.shape == b.shape
+    assert np.abs(a - b).max() < EMBED_TOL
+    assert (a * b).sum(1).min() > COSINE_TOL
+
+
+@pytest.mark.integration
+def test_embedder_equals_sentence_transformers():
+    from argmap.embed import load_embedder, load_sentence_transformer
+
+    _close(load_embedder().encode(TEXTS), load_sentence_transformer(None).encode(TEXTS, normalize_embeddings=True))
+
+
+@pytest.mark.integration
+def test_question_encoder_equals_sentence_transformers():
+    from argmap.question import QuestionEncoder
+
+    q = QuestionEncoder()
+    _close(q.encode(TEXTS), q.sentence_transformer().encode(TEXTS, normalize_embeddings=True))
+
+
+@pytest.mark.integration
+def test_vectors_do_not_depend_on_the_batch():
+    from argmap.embed import load_embedder
+
+    emb = load_embedder()
+    alone = np.concatenate([emb.encode([t]) for t in TEXTS])
+    together = emb.encode(TEXTS[::-1])[::-1]
+    assert np.abs(alone - together).max() < EMBED_TOL
+
+
+@pytest.fixture(scope="module")
+def stance_models():
+    from argmap.stance import StanceModel
+
+    return StanceModel.load(), StanceModel.load(backend="torch")
+
+
+A = ["We should ban smoking", "Smoking is a personal choice", "The economy grew", TEXTS[-1], "Cats"]
+B = ["Smoking harms others nearby", "We should ban smoking", "The economy shrank", "Nothing changed", TEXTS[-1]]
+
+
+@pytest.mark.integration
+def test_stance_logits_equal_torch(stance_models):
+    onnx, torch = stance_models
+    assert np.abs(onnx.logits(A, B) - torch.logits(A, B)).max() < LOGIT_TOL
+    topic = ["smoking"] * len(A)
+    assert np.abs(onnx.logits(A, B, topic) - torch.logits(A, B, topic)).max() < LOGIT_TOL
+
+
+@pytest.mark.integration
+def test_stance_does_not_depend_on_the_batch(stance_models):
+    onnx, _ = stance_models
+    alone = np.concatenate([onnx.logits([a], [b]) for a, b in zip(A, B)])
+    assert np.abs(alone - onnx.logits(A, B)).max() < LOGIT_TOL
+    assert np.abs(onnx.relate(A, B) - onnx.relate(B, A)).max() < 1e-6  # the order of a pair does not matter
+
+
+def _imported(commands: list[list[str]]) -> dict[str, bool]:
+    """Which model libraries a fresh process has imported after running these CLI commands."""
+    code = (
+        "import json, sys; from click.testing import CliRunner; from argmap.cli import cli\n"
+        f"for args in {commands!r}:\n"
+        "    r = CliRunner().invoke(cli, args); assert r.exit_code == 0, (args, r.output)\n"
+        "print(json.dumps({m: m in sys.modules for m in ('torch', 'sentence_transformers', 'transformers', 'peft')}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return json.loads(out.stdout.splitlines()[-1])
+
+
+@pytest.mark.integration
+def test_inference_commands_never_import_torch(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(ROOT / "corpus" / "rfa-dual-message.md", corpus)
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text(json.dumps({"a": "We should ban smoking", "b": "Smoking harms others"}) + "\n")
+    db = str(tmp_path / "a.db")
+    # ingest: all three models run under ONNX Runtime (spaCy's thinc imports torch by itself if installed)
+    ingest = _imported([["ingest", str(corpus), "--db", db]])
+    assert not (ingest["sentence_transformers"] or ingest["transformers"] or ingest["peft"]), ingest
+    infer = _imported([["search", "China", "--db", db], ["search", "China", "--counter", "--db", db],
+                       ["relate", "--file", str(pairs)], ["relate", "Sanctions work", "Sanctions fail"]])
+    assert not any(infer.values()), infer
+
+
+def test_unknown_precision_is_a_model_error():
+    from argmap.onnx_models import session, template
+
+    with pytest.raises(ModelError, match="unknown precision 'int4'"):
+        session(template("bert-mean-pool"), {}, "int4", "here")
+
+
+def test_template_not_in_the_manifest_is_refused(monkeypatch, tmp_path):
+    from argmap import onnx_models
+
+    (tmp_path / "bert-mean-pool.onnx").write_bytes(b"not the shipped graph")
+    monkeypatch.setattr(onnx_models, "TEMPLATE_DIR", tmp_path)
+    with pytest.raises(ModelError, match="does not match"):
+        onnx_models.template("bert-mean-pool")
+
+
+@pytest.mark.integration
+def test_int8_encoder_is_close_to_fp32_and_deterministic():
+    from argmap.embed import DEFAULT_MODEL, load_embedder
+    from argmap.onnx_models import OnnxEncoder
+
+    fp32 = load_embedder().encode(TEXTS)
+    one, two = (OnnxEncoder(DEFAULT_MODEL, precision="int8").encode(TEXTS) for _ in range(2))
+    assert np.array_equal(one, two)
+    assert (one * fp32).sum(1).min() > 0.95 and np.allclose(np.linalg.norm(one, axis=1), 1, atol=1e-5)

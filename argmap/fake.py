@@ -79,7 +79,8 @@ class FakeStance:
                 out[i] = self.AGREE
         return out
 
-    def relate(self, a: Sequence[str], b: Sequence[str], progress: bool = False) -> np.ndarray:
+    def relate(self, a: Sequence[str], b: Sequence[str], progress: bool = False,
+               disagree_at: float | None = None) -> np.ndarray:
         return self.probabilities(a, b)
 
     def stance(self, a: Sequence[str], b: Sequence[str], topic=None, progress: bool = False) -> np.ndarray:

@@ -93,8 +93,9 @@ def counter_search(store: Store, query: str, query_vector: np.ndarray, model: st
         return []
     ids = sorted(near)
     readings = {i: c.stance_text for i, c in store.claims_by_id(ids).items()}
-    probs = np.asarray(scorer.relate([readings.get(i, near[i].text) for i in ids], [query] * len(ids)))
     floor = scorer.disagree_threshold / 2
+    probs = np.asarray(scorer.relate([readings.get(i, near[i].text) for i in ids], [query] * len(ids),
+                                     disagree_at=floor))
     hits = [Hit(near[i].id, near[i].text, near[i].analyst, near[i].document, near[i].issue, round(float(p[2]), 4))
             for i, p in zip(ids, probs) if decide(p, scorer.agree_threshold, floor)[0] == "disagree"]
     return sorted(hits, key=lambda h: (-h.score, h.id))[:k]

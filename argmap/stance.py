@@ -184,21 +184,27 @@ class StanceModel:
         return softmax(self.logits(a, b, topic, progress) / self.temperature)
 
     def relate(self, a: Sequence[str], b: Sequence[str], progress: bool = False,
-               floor: float | None = None) -> np.ndarray:
+               floor: float | None = None, disagree_at: float | None = None) -> np.ndarray:
         """(n, 3) probabilities averaged over both directions, so the pair's order does not matter.
 
         Pairs are put in a canonical order (the smaller text first) and read that way; the
         reverse reading is added only where the first gives P(agree) or P(disagree) of at least
         ``floor`` (default: the config's ``second_pass_floor``, chosen on dev so that no
         decision changes), since a pair far below both thresholds stays "neither" whatever the
-        reverse says. Pairs left at one reading keep its probabilities.
+        reverse says. For P(disagree) the floor is also at least ``2 * disagree_at - 1``
+        (``disagree_at``: the threshold the caller decides with, default the model's): below it
+        the average of the two readings cannot reach the threshold, so skipping the second
+        reading there changes no "disagree" decision, exactly. Pairs left at one reading keep
+        its probabilities.
         """
         a, b = list(a), list(b)
         floor = self.second_pass_floor if floor is None else floor
+        disagree_at = self.disagree_threshold if disagree_at is None else disagree_at
+        floor_disagree = max(floor, 2.0 * disagree_at - 1.0)
         first = [min(x, y) for x, y in zip(a, b)]
         second = [max(x, y) for x, y in zip(a, b)]
         out = self.probabilities(first, second, progress=progress)
-        again = [i for i in range(len(a)) if max(out[i, AGREE], out[i, DISAGREE]) >= floor]
+        again = [i for i in range(len(a)) if out[i, AGREE] >= floor or out[i, DISAGREE] >= floor_disagree]
         if again:
             rev = self.probabilities([second[i] for i in again], [first[i] for i in again], progress=progress)
             out[again] = (out[again] + rev) / 2.0

@@ -112,3 +112,43 @@ def test_question_encoder_brings_the_two_sides_of_a_question_together():
     assert q.shape == (3, 384) and np.allclose(np.linalg.norm(q, axis=1), 1, atol=1e-5)
     assert q[0] @ q[1] > base[0] @ base[1]  # the two sides come closer under the question encoder
     assert q[0] @ q[1] > q[0] @ q[2]
+
+
+class _TablePairs:
+    """Logits per ordered pair from a seeded table; counts the readings asked for."""
+
+    def __init__(self, seed=0):
+        self.rng, self.table, self.read = np.random.default_rng(seed), {}, 0
+
+    def run(self, pairs, progress=None):
+        self.read += len(pairs)
+        for p in pairs:
+            if p not in self.table:
+                self.table[p] = self.rng.normal(0, 2.5, 3).astype(np.float32)
+        return np.stack([self.table[p] for p in pairs])
+
+
+def test_relate_skips_second_readings_that_cannot_reach_disagree_and_keeps_every_disagree_decision():
+    from argmap.relations import decide
+
+    table = _TablePairs()
+    config = {"temperature": 1.0, "thresholds": {"agree": 0.5, "disagree": 0.7}, "second_pass_floor": 0.15}
+    model = StanceModel(table, config, default_path())
+    a, b = [f"a{i}" for i in range(3000)], [f"b{i}" for i in range(3000)]
+    out = model.relate(a, b)
+    lazy_reads, table.read = table.read, 0
+    first, second = softmax(np.stack([table.table[(x, y)] for x, y in zip(a, b)])), \
+        softmax(np.stack(table.run(list(zip(b, a)))))
+    full = (first + second) / 2
+    # only pairs with P(agree) >= floor or P(disagree) >= 2 * 0.7 - 1 were read twice
+    twice = (first[:, 1] >= 0.15) | (first[:, 2] >= 0.4)
+    assert lazy_reads == 3000 + twice.sum() < 3000 + ((first[:, 1] >= 0.15) | (first[:, 2] >= 0.15)).sum()
+    np.testing.assert_allclose(out[twice], full[twice], atol=1e-6)
+    np.testing.assert_allclose(out[~twice], first[~twice], atol=1e-6)
+    lazy = [decide(p, 0.5, 0.7)[0] for p in out]
+    exact = [decide(p, 0.5, 0.7)[0] for p in full]
+    assert [x == "disagree" for x in lazy] == [x == "disagree" for x in exact]
+    # a caller deciding at a lower threshold (counter search: 0.35) gets every pair it needs read twice
+    table.read = 0
+    model.relate(a, b, disagree_at=0.35)
+    assert table.read == 3000 + ((first[:, 1] >= 0.15) | (first[:, 2] >= 0.15)).sum()

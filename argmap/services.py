@@ -24,12 +24,13 @@ def query_embedder(model: str | None):
 
 def stance_model_id() -> str:
     """The stance model's name with hashes of its adapter and its config (temperature,
-    thresholds), without loading it: a new model or new thresholds re-run the analysis."""
+    thresholds) and the version of its relate() rule, without loading it: a new model, new
+    thresholds or a new rule re-run the analysis (and key the cached pair probabilities)."""
     from .integrity import sha256
-    from .stance import ADAPTER_FILES, CONFIG_FILE, model_files
+    from .stance import ADAPTER_FILES, CONFIG_FILE, RELATE_RULE, model_files
 
     files = model_files(None, (ADAPTER_FILES[1], CONFIG_FILE))
-    return "argmap-stance:" + "".join(sha256(data)[:12] for data in files.values())
+    return "argmap-stance:" + "".join(sha256(data)[:12] for data in files.values()) + f":relate-{RELATE_RULE}"
 
 
 def pair_model_name(method: str) -> str:

@@ -35,6 +35,7 @@ CONFIG_FILE = "config.json"
 ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors")
 CLASSES = ("neither", "agree", "disagree")
 NEITHER, AGREE, DISAGREE = 0, 1, 2
+RELATE_RULE = 2  # version of relate()'s reading rule (2: the exact disagree floor); part of the model id
 
 
 def default_path() -> Path:

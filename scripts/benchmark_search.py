@@ -4,9 +4,9 @@
 
 Each store is written straight into SQLite (not through ingest): ~1,000 documents, ~500
 analysts, 200 issues holding a third of the claims, and one vector per claim under the bundled
-model's name. The vectors: ``--real`` (default 2,000) argument sentences from
-../shared/data/argkp embedded with the bundled all-MiniLM-L6-v2 (argmap's numpy query
-embedder), and every further claim one of them plus Gaussian noise (sigma 0.035 per
+model's name. The vectors: ``--real`` (default 20,000) sentences of ../shared/data
+(ArgKP train arguments, PERSPECTRUM perspectives, IBM claims, NLI sentences; never an ArgKP dev
+argument) embedded with the bundled all-MiniLM-L6-v2 (argmap's ONNX embedder), and every further claim one of them plus Gaussian noise (sigma 0.035 per
 dimension, so a derived vector keeps a cosine of about 0.75 to its source), renormalised.
 Queries are other argument sentences (ArgKP dev), embedded the same way.
 
@@ -45,8 +45,18 @@ DOCS, ANALYSTS, ISSUES, NOISE = 1000, 500, 200, 0.035
 
 
 def sentences(split: str) -> list[str]:
+    """ArgKP arguments of a split; for "train", also every other sentence of the labelled data
+    (PERSPECTRUM perspectives, IBM claims, NLI premises and hypotheses), so that many distinct
+    real vectors can be had."""
     with open(DATA / f"arguments_{split}.csv", encoding="utf-8") as f:
-        return sorted({row["argument"].strip() for row in csv.DictReader(f) if row["argument"].strip()})
+        out = {row["argument"].strip() for row in csv.DictReader(f) if row["argument"].strip()}
+    if split == "train":
+        sys.path.insert(0, str(ROOT / "scripts"))
+        from benchmark_scale import sentences as all_sentences
+
+        out |= set(all_sentences(DATA.parent))
+        out -= set(sentences("dev"))
+    return sorted(out)
 
 
 def embedded(keep: Path, n_real: int) -> tuple[list[str], np.ndarray, list[str], np.ndarray]:
@@ -196,7 +206,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="10000,100000,1000000")
     ap.add_argument("--keep", type=Path, default=None, help="folder to keep the stores in (reused next time)")
-    ap.add_argument("--real", type=int, default=2000, help="real sentences embedded with the bundled model")
+    ap.add_argument("--real", type=int, default=20000, help="real sentences embedded with the bundled model")
     ap.add_argument("--queries", type=int, default=100)
     ap.add_argument("--json", action="store_true", help="also print one JSON object per size")
     args = ap.parse_args()

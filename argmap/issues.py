@@ -66,14 +66,15 @@ class PhraseCounter:
         if self.counts is None or not len(rows):
             return []
         stop = set(ENGLISH_STOP_WORDS) | {"said", "says", "just", "like", "does", "did", "make", "way", "also", "s"}
-        here = np.asarray(self.counts[list(rows)].sum(axis=0)).ravel()
+        # the phrases of these claims and in how many of them each occurs (counts are binary)
+        columns, counts = np.unique(self.counts[list(rows)].indices, return_counts=True)
         scored = []
-        for c in np.flatnonzero(here).tolist():
+        for c, here in zip(columns.tolist(), counts.tolist()):
             words = self.vocab[c].split()
             if words[0] in stop or words[-1] in stop or len(self.vocab[c]) <= 2:
                 continue
-            score = here[c] * (1 + 0.3 * (len(words) - 1)) / np.log(2 + self.total[c] - here[c])
-            scored.append((-(score if here[c] >= 2 else 0.1 * score), self.vocab[c]))  # shared phrases first
+            score = here * (1 + 0.3 * (len(words) - 1)) / np.log(2 + self.total[c] - here)
+            scored.append((-(score if here >= 2 else 0.1 * score), self.vocab[c]))  # shared phrases first
         chosen: list[str] = []
         used: set[str] = set()
         for _, phrase in sorted(scored):
@@ -136,15 +137,25 @@ def merge_linked(labels: np.ndarray, ids: Sequence[str], relations: Sequence[Rel
     labels = labels.copy()
     pos = {c: i for i, c in enumerate(ids)}
     nxt = int(labels.max()) + 1 if len(labels) else 0
-    for i in range(len(labels)):
-        if labels[i] < 0:
-            labels[i] = nxt
-            nxt += 1
+    alone = np.flatnonzero(labels < 0)
+    labels[alone] = nxt + np.arange(len(alone))
+    parent = np.arange(int(labels.max()) + 1 if len(labels) else 0)  # an issue joined into another: its id
+    size = np.bincount(labels, minlength=len(parent))
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
     for r in sorted((r for r in relations if r.a in pos and r.b in pos), key=lambda r: (-r.score, r.a, r.b)):
-        a, b = labels[pos[r.a]], labels[pos[r.b]]
-        if a == b or (labels == a).sum() + (labels == b).sum() > max_size:
+        a, b = find(labels[pos[r.a]]), find(labels[pos[r.b]])
+        if a == b or size[a] + size[b] > max_size:
             continue
-        labels[labels == max(a, b)] = min(a, b)
+        keep, gone = min(a, b), max(a, b)
+        parent[gone] = keep
+        size[keep] += size[gone]
+    labels = np.array([find(a) for a in labels.tolist()], dtype=labels.dtype)
     sizes = np.bincount(labels)
     return np.where(sizes[labels] >= 2, labels, -1)
 

@@ -282,14 +282,13 @@ class Store:
                 (doc.id, doc.path, doc.title, doc.outlet, doc.date, doc.url, json.dumps(list(doc.authors)),
                  doc.note, doc.content_hash, extractor, text, now),
             )
-            for claim in claims:
-                c.execute("INSERT OR IGNORE INTO analysts (name) VALUES (?)", (claim.analyst,))
-                c.execute(
-                    'INSERT INTO claims (id, document_id, analyst_id, text, text_hash, paragraph, start, "end", context, lead, reading)'
-                    " VALUES (?, ?, (SELECT id FROM analysts WHERE name = ?), ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (claim.id, doc.id, claim.analyst, claim.text, text_hash(claim.text), claim.paragraph,
-                     claim.start, claim.end, claim.context, claim.lead, claim.reading),
-                )
+            c.executemany("INSERT OR IGNORE INTO analysts (name) VALUES (?)", [(n,) for n in dict.fromkeys(
+                claim.analyst for claim in claims)])
+            c.executemany(
+                'INSERT INTO claims (id, document_id, analyst_id, text, text_hash, paragraph, start, "end", context, lead, reading)'
+                " VALUES (?, ?, (SELECT id FROM analysts WHERE name = ?), ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(claim.id, doc.id, claim.analyst, claim.text, text_hash(claim.text), claim.paragraph,
+                  claim.start, claim.end, claim.context, claim.lead, claim.reading) for claim in claims])
             c.execute("DELETE FROM analysts WHERE id NOT IN (SELECT DISTINCT analyst_id FROM claims)")
 
     def documents(self) -> list[Document]:

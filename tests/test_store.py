@@ -251,6 +251,15 @@ class FailOnNthClaim:
                 raise sqlite3.OperationalError("simulated failure")
         return self._conn.execute(sql, *args)
 
+    def executemany(self, sql, rows):
+        """Claims inserted in one batch: the rows before the Nth are written, then it raises."""
+        if sql.lstrip().upper().startswith("INSERT INTO CLAIMS"):
+            rows = list(rows)
+            for row in rows:
+                self.execute(sql, row)
+            return None
+        return self._conn.executemany(sql, rows)
+
     def __getattr__(self, name):
         return getattr(self._conn, name)
 

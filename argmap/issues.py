@@ -56,28 +56,35 @@ class PhraseCounter:
         except ValueError:  # no words at all
             self.counts, self.vocab = None, np.array([])
         self.total = np.asarray(self.counts.sum(axis=0)).ravel() if self.counts is not None else np.zeros(0)
+        self.length = np.full(len(self.vocab), -1, dtype=np.int64)  # words per phrase, 0: never a key phrase
+
+    def _words(self, columns: np.ndarray) -> np.ndarray:
+        """Words in each phrase, 0 for one that starts or ends with a stop word or has at most two
+        characters; worked out once per phrase."""
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+        stop = set(ENGLISH_STOP_WORDS) | {"said", "says", "just", "like", "does", "did", "make", "way", "also", "s"}
+        for c in columns[self.length[columns] < 0].tolist():
+            words = self.vocab[c].split()
+            self.length[c] = 0 if words[0] in stop or words[-1] in stop or len(self.vocab[c]) <= 2 else len(words)
+        return self.length[columns]
 
     def keyphrases(self, rows: Sequence[int], texts: Sequence[str], k: int = 3) -> list[str]:
         """Extractive key phrases of the claims ``rows`` (whose texts are ``texts``): phrases, as
         written in the claims, found in many of them and rarely elsewhere; a phrase neither starts
         nor ends with a stop word, and phrases sharing a word with a better one are skipped."""
-        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
         if self.counts is None or not len(rows):
             return []
-        stop = set(ENGLISH_STOP_WORDS) | {"said", "says", "just", "like", "does", "did", "make", "way", "also", "s"}
         # the phrases of these claims and in how many of them each occurs (counts are binary)
-        columns, counts = np.unique(self.counts[list(rows)].indices, return_counts=True)
-        scored = []
-        for c, here in zip(columns.tolist(), counts.tolist()):
-            words = self.vocab[c].split()
-            if words[0] in stop or words[-1] in stop or len(self.vocab[c]) <= 2:
-                continue
-            score = here * (1 + 0.3 * (len(words) - 1)) / np.log(2 + self.total[c] - here)
-            scored.append((-(score if here >= 2 else 0.1 * score), self.vocab[c]))  # shared phrases first
+        columns, here = np.unique(self.counts[list(rows)].indices, return_counts=True)
+        words = self._words(columns)
+        columns, here, words = columns[words > 0], here[words > 0], words[words > 0]
+        score = here * (1 + 0.3 * (words - 1)) / np.log(2 + self.total[columns] - here)
+        score = np.where(here >= 2, score, 0.1 * score)  # shared phrases first
+        scored = [self.vocab[c] for c in columns[np.lexsort((columns, -score))].tolist()]  # ties: vocab is sorted
         chosen: list[str] = []
         used: set[str] = set()
-        for _, phrase in sorted(scored):
+        for phrase in scored:
             words = set(phrase.split())
             if words & used:
                 continue

@@ -277,8 +277,9 @@ class IssueClusterer:
         cblock[labels] = block_of
 
         rows, cols = [], []
-        for s in range(0, m, 2048):  # joins are transitive: the merged clusters are connected components
-            r, c = np.nonzero(means[s:s + 2048] @ means.T >= self.threshold)
+        step = max(1, (1 << 24) // m)  # similarities held at once
+        for s in range(0, m, step):  # joins are transitive: the merged clusters are connected components
+            r, c = np.nonzero(means[s:s + step] @ means.T >= self.threshold)
             r = r + s
             keep = (r < c) & (cblock[r] != cblock[c])
             rows.append(r[keep])

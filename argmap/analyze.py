@@ -11,17 +11,20 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 
+from . import neighbours
 from .embed import text_hash
 from .issues import build_issues
-from .models import Issue, Relation
-from .relations import candidate_pairs, find_relations
+from .models import Claim, Issue, Relation
+from .neighbours import NeighbourLists, score_rows
+from .relations import (DEFAULT_MIN_SIMILARITY, DEFAULT_QUESTION_K, DEFAULT_SIMILAR_K, analyst_codes, find_relations,
+                        pairs_of)
 from .store import Store
 
-ANALYSIS_VERSION = "analysis-4"
+ANALYSIS_VERSION = "analysis-5"  # 5: exact (rounded) cosines for the candidate pairs
 
 
 @dataclass(frozen=True)
@@ -35,9 +38,10 @@ class Settings:
         return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def claims_hash(store: Store) -> str:
+def claims_hash(store: Store, claims: Sequence[Claim] | None = None) -> str:
+    """A hash of every stored claim (or of ``claims``, the stored ones already read): id, text, reading."""
     h = hashlib.sha256()
-    for c in sorted(store.claims(), key=lambda c: c.id):
+    for c in sorted(store.claims() if claims is None else claims, key=lambda c: c.id):
         h.update(f"{c.id}:{text_hash(c.embed_text)}:{text_hash(c.stance_text)}\n".encode())
     return h.hexdigest()
 
@@ -79,10 +83,77 @@ def embed_questions(store: Store, encoder, progress: bool = False) -> dict[str, 
     return {c.id: have[text_hash(c.embed_text)] for c in claims}
 
 
+def claim_matrix(store: Store, encoder, claims: Sequence[Claim], also: Sequence[str] = (),
+                 progress: bool = False) -> np.ndarray:
+    """(n, dim) vectors of the claims' embed_text under ``encoder``, rows following ``claims``;
+    texts never embedded with this model (and the texts ``also``, cached for search) are
+    embedded and stored first. Reads only the vectors it returns, in one pass."""
+    texts = {text_hash(t): t for t in also}
+    texts.update((text_hash(c.embed_text), c.embed_text) for c in claims)
+    missing = sorted(set(texts) - store.vector_hashes(encoder.name))
+    if missing:
+        store.add_vectors(encoder.name, zip(missing, encoder.encode([texts[h] for h in missing], progress=progress)))
+    hashes = [text_hash(c.embed_text) for c in claims]
+    have = store.vectors(encoder.name, hashes)
+    return np.stack([have[h] for h in hashes]) if hashes else np.zeros((0, 1), np.float32)
+
+
+def _signature(c: Claim) -> str:
+    """What a claim's place in the neighbour lists depends on: its vector's text and its analyst."""
+    return f"{c.id}:{text_hash(f'{text_hash(c.embed_text)}:{c.analyst}')[:16]}"
+
+
+def neighbour_pairs(store: Store, claims: Sequence[Claim], kinds: Sequence[tuple[str, np.ndarray, int]],
+                    min_similarity: float = DEFAULT_MIN_SIMILARITY, incremental: bool = True
+                    ) -> tuple[list[tuple[str, str]], dict[str, bytes], int]:
+    """relations.candidate_pairs on ``claims`` (sorted by id) for each (kind, vectors, k), from the
+    store's neighbour lists brought up to date (``incremental``) or built afresh; returns the
+    pairs, the new lists to store and how many rows were computed against all claims."""
+    ids = [c.id for c in claims]
+    keys = [_signature(c) for c in claims]
+    codes = analyst_codes([c.analyst for c in claims])
+    found: set[tuple[int, int]] = set()
+    lists, computed = {}, 0
+    for kind, vectors, k in kinds:
+        Q = score_rows(vectors)
+        if incremental:
+            new, rows = neighbours.update(NeighbourLists.from_bytes(store.neighbours(kind)), keys, Q, codes, k)
+        else:
+            new, rows = neighbours.build(keys, Q, codes, k), len(keys)
+        found |= new.pairs(min_similarity)
+        lists[kind] = new.to_bytes()
+        computed += rows
+    return pairs_of(ids, found), lists, computed
+
+
+class CachedScorer:
+    """A relation scorer's ``relate`` through the store's pair cache: each pair of readings is
+    scored once per scorer ``model`` (the scorer is order-free, so a pair is keyed by its two
+    text hashes in sorted order); ``scored`` counts the pairs sent to the scorer."""
+
+    def __init__(self, store: Store, model: str, relate):
+        self.store, self.model, self.relate_fn = store, model, relate
+        self.scored = 0
+
+    def relate(self, a: Sequence[str], b: Sequence[str]) -> np.ndarray:
+        keys = [tuple(sorted((text_hash(x), text_hash(y)))) for x, y in zip(a, b)]
+        have = self.store.pair_scores(self.model) if keys else {}
+        text = {h: t for pair in zip(a, b) for h, t in zip(map(text_hash, pair), pair)}
+        missing = sorted(set(keys) - set(have))
+        if missing:
+            probs = np.asarray(self.relate_fn([text[x] for x, _ in missing], [text[y] for _, y in missing]),
+                               dtype=np.float32)
+            new = dict(zip(missing, (tuple(float(v) for v in p) for p in probs)))
+            self.store.add_pair_scores(self.model, new.items())
+            have.update(new)
+            self.scored += len(missing)
+        return np.array([have[k] for k in keys], dtype=np.float32).reshape(-1, 3)
+
+
 def analyze(store: Store, settings: Settings, embedder_factory: Callable[[], object],
             relate_factory: Callable[[Callable[[list[str]], np.ndarray]], object], pair_model_name: str,
             question_factory: Callable[[], object] | None = None, progress: bool = False,
-            force: bool = False, stage: Callable[[str], None] | None = None
+            force: bool = False, stage: Callable[[str], None] | None = None, incremental: bool = True
             ) -> tuple[list[Issue], list[Relation], bool]:
     """Embed, relate and group the stored claims; returns (issues, relations, ran).
 
@@ -91,27 +162,44 @@ def analyze(store: Store, settings: Settings, embedder_factory: Callable[[], obj
     ``vectors_for`` looks stored vectors up by text, for the cosine baseline.
     ``question_factory`` gives the question encoder for candidate pairs (None: plain vectors only).
     ``stage(text)`` is told when each stage starts (progress for a log, where bars do not show).
+
+    Only what changed is computed: vectors by text (embeddings cache), each pair of readings
+    once per scorer (pair cache), neighbour lists row by row (``incremental``; without it they
+    are built afresh, with the same result). Issues are rebuilt in full (deterministic).
     """
-    key = settings.key(claims_hash(store), pair_model_name)
+    all_claims = store.claims()
+    key = settings.key(claims_hash(store, all_claims), pair_model_name)
     if not force and store.meta("analysis") == key:
         return store.issues(), store.relations(), False
-    claims = {c.id: c for c in store.claims()}
+    ordered = sorted(all_claims, key=lambda c: c.id)
+    claims = {c.id: c for c in ordered}
     stage = stage or (lambda text: None)
     stage(f"embedding {len(claims):,} claims")
     embedder = embedder_factory()
-    _, vectors = embed_claims(store, embedder, progress=progress)
-    questions = embed_questions(store, question_factory(), progress) if question_factory else None
-    # the cosine baseline looks the vectors of claim texts (readings) up
-    by_text = {t: v for cid, v in vectors.items() for t in (claims[cid].text, claims[cid].stance_text)}
-    scorer = relate_factory(lambda texts: np.stack([by_text[t] for t in texts]))
-    ids = sorted(claims)
-    pairs = candidate_pairs(ids, [claims[i].analyst for i in ids],
-                            np.stack([questions[i] for i in ids]) if questions and ids else None,
-                            np.stack([vectors[i] for i in ids]) if ids else np.zeros((0, 1), np.float32))
+    plain = claim_matrix(store, embedder, ordered, [c.text for c in ordered], progress)
+    kinds = [(f"plain:{embedder.name}", plain, DEFAULT_SIMILAR_K)]
+    if question_factory:
+        encoder = question_factory()
+        kinds.append((f"question:{encoder.name}", claim_matrix(store, encoder, ordered, progress=progress),
+                      DEFAULT_QUESTION_K))
+    stage("finding candidate pairs")
+    pairs, lists, computed = neighbour_pairs(store, ordered, kinds, incremental=incremental)
+    vectors = dict(zip(claims, plain))
+    by_text: dict[str, np.ndarray] = {}
+
+    def vectors_for(texts):  # the cosine baseline looks the vectors of claim texts (readings) up
+        if not by_text:
+            by_text.update((t, vectors[c.id]) for c in ordered for t in (c.text, c.stance_text))
+        return np.stack([by_text[t] for t in texts])
+
+    scorer = relate_factory(vectors_for)
+    scorer_id = pair_model_name if settings.method != "cosine" else f"cosine:{settings.model}"
+    cached = CachedScorer(store, scorer_id, scorer.relate)
     stage(f"relating {len(pairs):,} candidate pairs")
-    relations = find_relations(pairs, claims, scorer.relate, scorer.agree_threshold, scorer.disagree_threshold)
-    stage("building issues")
+    relations = find_relations(pairs, claims, cached.relate, scorer.agree_threshold, scorer.disagree_threshold)
+    stage(f"building issues ({cached.scored:,} pairs scored, {computed:,} neighbour rows computed)")
     issues, relations = build_issues(claims, vectors, relations, settings.threshold)
     store.save_analysis(issues, relations, {"analysis": key, "model": settings.model, "method": settings.method,
-                                            "candidate_pairs": str(len(pairs))})
+                                            "candidate_pairs": str(len(pairs)), "pairs_scored": str(cached.scored),
+                                            "neighbour_rows": str(computed)}, lists)
     return issues, relations, True

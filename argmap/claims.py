@@ -14,16 +14,18 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
+from typing import Callable, Iterable, Iterator
 
 from .corpus import ParsedDocument
 from .models import Claim, Paragraph
 from .readings import reading
 
 EXTRACTOR = "claims-8"  # bump when extraction changes, so unchanged files are re-extracted
+PARALLEL_PARAGRAPHS = 1000  # from this many paragraphs in one ingest, spaCy runs in two processes
 
 SPEECH_VERBS = {
     "say", "tell", "add", "note", "argue", "warn", "explain", "write", "stress", "insist",
@@ -413,16 +415,28 @@ def _speaker_segments(doc, quotes, speaker: _Speaker, base: str) -> list[tuple[i
 
 # ---------------------------------------------------------------- the stage
 
-def extract_claims(parsed: ParsedDocument, progress: Callable[[int, int], None] | None = None) -> list[Claim]:
+def parse_paragraphs(texts: Iterable[str], count: int) -> Iterator:
+    """spaCy docs of ``texts`` (``count`` of them), in order: past PARALLEL_PARAGRAPHS, in
+    ``n_process`` worker processes (one per core, at most two), which read the same docs."""
+    workers = min(2, os.cpu_count() or 1) if count >= PARALLEL_PARAGRAPHS else 1
+    return nlp().pipe(texts, n_process=workers, batch_size=64) if workers > 1 else nlp().pipe(texts)
+
+
+def extract_claims(parsed: ParsedDocument, progress: Callable[[int, int], None] | None = None,
+                   docs: Iterator | None = None, pars: list[Paragraph] | None = None) -> list[Claim]:
     """All claims of one parsed document, in document order, ids unique.
-    ``progress(paragraphs done, paragraphs)`` is called as spaCy reads them."""
-    pars = content_paragraphs(parsed)
+    ``progress(paragraphs done, paragraphs)`` is called as spaCy reads them. ``pars`` and
+    ``docs``: its ``content_paragraphs`` and their spaCy docs, when already read in a batch of
+    many documents (argmap/ingest.py); ``docs`` is advanced by one doc per paragraph."""
+    pars = content_paragraphs(parsed) if pars is None else pars
+    docs = nlp().pipe([p.text for p in pars]) if docs is None else docs
     names = _Names()  # full names in reading order, so "Hill" resolves to the latest Hill mentioned
     claims: dict[str, Claim] = {}
     last_speaker: str | None = None
     prev_quoted = False
     base_default = parsed.default_analyst
-    for done, (par, doc) in enumerate(zip(pars, nlp().pipe([p.text for p in pars]))):
+    for done, par in enumerate(pars):
+        doc = next(docs)
         if progress:
             progress(done, len(pars))
         base = par.analyst or base_default

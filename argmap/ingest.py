@@ -33,14 +33,16 @@ def ingest(paths: Iterable[Path | str], store: Store,
     A changed file replaces its own earlier version. A *different* file whose document id is
     already stored (``a/x.md``, then ``b/x.md``) is refused unless ``replace`` is set.
     ``tick(path, paragraphs done, paragraphs)`` reports progress inside a long file."""
-    from .claims import EXTRACTOR, extract_claims
+    from .claims import EXTRACTOR, content_paragraphs, extract_claims, parse_paragraphs
 
     files, problems, notes = find_files(paths)
     results = [IngestResult(e.path, "error", problem=e.problem) for e in problems]
     results += [IngestResult(e.path, "skipped", problem=e.problem) for e in notes]
     seen: dict[str, str] = {}
     counts = store.claim_counts()
-    for path in (progress(files) if progress else files):
+    slots: list[IngestResult | None] = [None] * len(files)  # results in the order of the files
+    todo = []  # (slot, path, parsed, stored state, its content paragraphs): spaCy reads them in one stream
+    for slot, path in enumerate(files):
         try:
             parsed = parse_file(path)
             doc = parsed.document
@@ -49,17 +51,26 @@ def ingest(paths: Iterable[Path | str], store: Store,
             seen[doc.id] = str(path)
             state = store.document_state(doc.id)
             if state == (doc.content_hash, EXTRACTOR):
-                results.append(IngestResult(str(path), "unchanged", doc.id, counts.get(doc.id, 0)))
+                slots[slot] = IngestResult(str(path), "unchanged", doc.id, counts.get(doc.id, 0))
                 continue
             source = store.document_source(doc.id)
             if state and not replace and source != (doc.path if is_url(doc.path) else Path(doc.path)):
                 raise InputError(path, f"document id {doc.id!r} is already stored from another file ({source}); "
                                        "rename this file, or pass --replace to replace that document with it")
-            claims = extract_claims(parsed, (lambda done, total: tick(path, done, total)) if tick else None)
+            todo.append((slot, path, parsed, state, content_paragraphs(parsed)))
+        except InputError as e:
+            slots[slot] = IngestResult(e.path, "error", problem=e.problem)
+    total = sum(len(pars) for *_, pars in todo)
+    docs = parse_paragraphs((p.text for *_, pars in todo for p in pars), total)
+    paths_read = [path for _, path, *_ in todo]
+    for path, (slot, _, parsed, state, pars) in zip(progress(paths_read) if progress else paths_read, todo):
+        try:
+            claims = extract_claims(parsed, (lambda done, n, path=path: tick(path, done, n)) if tick else None,
+                                    docs=docs, pars=pars)
             if not claims:
                 raise InputError(path, "no claims found: the text has no complete sentences")
-            store.replace_document(doc, parsed.text, claims, EXTRACTOR)
-            results.append(IngestResult(str(path), "replaced" if state else "added", doc.id, len(claims)))
+            store.replace_document(parsed.document, parsed.text, claims, EXTRACTOR)
+            slots[slot] = IngestResult(str(path), "replaced" if state else "added", parsed.document.id, len(claims))
         except InputError as e:
-            results.append(IngestResult(e.path, "error", problem=e.problem))
-    return results
+            slots[slot] = IngestResult(e.path, "error", problem=e.problem)
+    return results + [r for r in slots if r is not None]

@@ -56,27 +56,35 @@ class PhraseCounter:
         except ValueError:  # no words at all
             self.counts, self.vocab = None, np.array([])
         self.total = np.asarray(self.counts.sum(axis=0)).ravel() if self.counts is not None else np.zeros(0)
+        self.length = np.full(len(self.vocab), -1, dtype=np.int64)  # words per phrase, 0: never a key phrase
+
+    def _words(self, columns: np.ndarray) -> np.ndarray:
+        """Words in each phrase, 0 for one that starts or ends with a stop word or has at most two
+        characters; worked out once per phrase."""
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+        stop = set(ENGLISH_STOP_WORDS) | {"said", "says", "just", "like", "does", "did", "make", "way", "also", "s"}
+        for c in columns[self.length[columns] < 0].tolist():
+            words = self.vocab[c].split()
+            self.length[c] = 0 if words[0] in stop or words[-1] in stop or len(self.vocab[c]) <= 2 else len(words)
+        return self.length[columns]
 
     def keyphrases(self, rows: Sequence[int], texts: Sequence[str], k: int = 3) -> list[str]:
         """Extractive key phrases of the claims ``rows`` (whose texts are ``texts``): phrases, as
         written in the claims, found in many of them and rarely elsewhere; a phrase neither starts
         nor ends with a stop word, and phrases sharing a word with a better one are skipped."""
-        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
         if self.counts is None or not len(rows):
             return []
-        stop = set(ENGLISH_STOP_WORDS) | {"said", "says", "just", "like", "does", "did", "make", "way", "also", "s"}
-        here = np.asarray(self.counts[list(rows)].sum(axis=0)).ravel()
-        scored = []
-        for c in np.flatnonzero(here).tolist():
-            words = self.vocab[c].split()
-            if words[0] in stop or words[-1] in stop or len(self.vocab[c]) <= 2:
-                continue
-            score = here[c] * (1 + 0.3 * (len(words) - 1)) / np.log(2 + self.total[c] - here[c])
-            scored.append((-(score if here[c] >= 2 else 0.1 * score), self.vocab[c]))  # shared phrases first
+        # the phrases of these claims and in how many of them each occurs (counts are binary)
+        columns, here = np.unique(self.counts[list(rows)].indices, return_counts=True)
+        words = self._words(columns)
+        columns, here, words = columns[words > 0], here[words > 0], words[words > 0]
+        score = here * (1 + 0.3 * (words - 1)) / np.log(2 + self.total[columns] - here)
+        score = np.where(here >= 2, score, 0.1 * score)  # shared phrases first
+        scored = [self.vocab[c] for c in columns[np.lexsort((columns, -score))].tolist()]  # ties: vocab is sorted
         chosen: list[str] = []
         used: set[str] = set()
-        for _, phrase in sorted(scored):
+        for phrase in scored:
             words = set(phrase.split())
             if words & used:
                 continue
@@ -136,15 +144,25 @@ def merge_linked(labels: np.ndarray, ids: Sequence[str], relations: Sequence[Rel
     labels = labels.copy()
     pos = {c: i for i, c in enumerate(ids)}
     nxt = int(labels.max()) + 1 if len(labels) else 0
-    for i in range(len(labels)):
-        if labels[i] < 0:
-            labels[i] = nxt
-            nxt += 1
+    alone = np.flatnonzero(labels < 0)
+    labels[alone] = nxt + np.arange(len(alone))
+    parent = np.arange(int(labels.max()) + 1 if len(labels) else 0)  # an issue joined into another: its id
+    size = np.bincount(labels, minlength=len(parent))
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
     for r in sorted((r for r in relations if r.a in pos and r.b in pos), key=lambda r: (-r.score, r.a, r.b)):
-        a, b = labels[pos[r.a]], labels[pos[r.b]]
-        if a == b or (labels == a).sum() + (labels == b).sum() > max_size:
+        a, b = find(labels[pos[r.a]]), find(labels[pos[r.b]])
+        if a == b or size[a] + size[b] > max_size:
             continue
-        labels[labels == max(a, b)] = min(a, b)
+        keep, gone = min(a, b), max(a, b)
+        parent[gone] = keep
+        size[keep] += size[gone]
+    labels = np.array([find(a) for a in labels.tolist()], dtype=labels.dtype)
     sizes = np.bincount(labels)
     return np.where(sizes[labels] >= 2, labels, -1)
 

@@ -6,8 +6,8 @@ Two steps, kept apart like "embed" and "work on vectors":
    analysts that address the same question, wherever clustering puts them: its
    ``question_k`` nearest neighbours under argmap's question encoder (trained for "same
    question, either side", argmap/question.py) and its ``similar_k`` nearest under the plain
-   sentence vectors. A fixed number per claim, so the cost grows linearly with the corpus;
-   blockwise, so memory stays O(block x n).
+   sentence vectors. A fixed number per claim, so the number of pairs grows linearly with the
+   corpus; exact and blockwise (argmap/neighbours.py), so memory stays O(block x n).
 2. ``find_relations`` (a relation scorer): each candidate pair gets three probabilities,
    P(neither), P(agree), P(disagree), from argmap's stance model (argmap/stance.py) in both
    directions, averaged; ``decide`` turns them into agree / disagree / neither with
@@ -32,28 +32,11 @@ DEFAULT_SIMILAR_K = 1
 DEFAULT_MIN_SIMILARITY = 0.2  # below this a "neighbour" is not on the same question (both vector kinds)
 DEFAULT_AGREE_THRESHOLD = 0.5
 DEFAULT_DISAGREE_THRESHOLD = 0.5
-BLOCK = 1024
 
 
-def _top_partners(X: np.ndarray, codes: np.ndarray, k: int, min_similarity: float) -> list[tuple[int, int, float]]:
-    """(i, j, cos) for each row's k most similar rows of another analyst (``codes``: an integer
-    per analyst); ties go to the lower index. Blockwise: memory O(BLOCK x n)."""
-    out = []
-    if k <= 0 or len(X) < 2:
-        return out
-    n = len(X)
-    for lo in range(0, n, BLOCK):
-        S = X[lo:lo + BLOCK] @ X.T
-        rows = np.arange(lo, min(lo + BLOCK, n))
-        S[codes[rows][:, None] == codes[None, :]] = -np.inf  # the claim itself and its analyst's other claims
-        take = min(k, n - 1)
-        top = np.argpartition(-S, take - 1, axis=1)[:, :take] if take < n else np.tile(np.arange(n), (len(rows), 1))
-        for r, i in enumerate(rows.tolist()):
-            row = S[r]
-            for j in sorted(top[r].tolist(), key=lambda j: (-row[j], j))[:k]:
-                if np.isfinite(row[j]) and row[j] >= min_similarity:
-                    out.append((i, j, float(row[j])))
-    return out
+def analyst_codes(analysts: Sequence[str]) -> np.ndarray:
+    """An integer per analyst (equal names, equal codes), for masking a claim's own analyst."""
+    return np.unique(np.asarray(list(analysts), dtype=object), return_inverse=True)[1].reshape(-1).astype(np.int64)
 
 
 def candidate_pairs(ids: Sequence[str], analysts: Sequence[str], question_vectors: np.ndarray | None,
@@ -62,14 +45,25 @@ def candidate_pairs(ids: Sequence[str], analysts: Sequence[str], question_vector
                     min_similarity: float = DEFAULT_MIN_SIMILARITY) -> list[tuple[str, str]]:
     """Sorted unique (a, b) claim-id pairs, a < b, by different analysts: each claim with its
     ``question_k`` nearest under the question vectors and ``similar_k`` nearest under the plain
-    sentence vectors (rows of the arrays follow ``ids``)."""
+    sentence vectors (rows of the arrays follow ``ids``; ties go to the smaller id when ``ids``
+    are sorted). Cosines are exact (argmap/neighbours.py), so the stored lists that ``analyze``
+    updates claim by claim give these same pairs."""
+    from .neighbours import build, score_rows
+
     if len(ids) != len(analysts) or len(ids) != len(similar_vectors):
         raise ValueError("ids, analysts and vectors must have the same length")
-    codes = np.unique(np.asarray(list(analysts), dtype=object), return_inverse=True)[1].reshape(-1)
-    found = _top_partners(np.asarray(similar_vectors, dtype=np.float32), codes, similar_k, min_similarity)
-    if question_vectors is not None:
-        found += _top_partners(np.asarray(question_vectors, dtype=np.float32), codes, question_k, min_similarity)
-    return sorted({tuple(sorted((ids[i], ids[j]))) for i, j, _ in found})
+    codes = analyst_codes(analysts)
+    kinds = [(similar_vectors, similar_k)] + ([(question_vectors, question_k)] if question_vectors is not None else [])
+    found: set[tuple[int, int]] = set()
+    for vectors, k in kinds:
+        if len(ids) >= 2 and k > 0:
+            found |= build(list(ids), score_rows(vectors), codes, k).pairs(min_similarity)
+    return pairs_of(ids, found)
+
+
+def pairs_of(ids: Sequence[str], rows: set[tuple[int, int]]) -> list[tuple[str, str]]:
+    """Row-number pairs as sorted unique claim-id pairs (a < b)."""
+    return sorted({(ids[i], ids[j]) if ids[i] < ids[j] else (ids[j], ids[i]) for i, j in rows})
 
 
 def decide(p: Sequence[float], agree_threshold: float = DEFAULT_AGREE_THRESHOLD,

@@ -15,6 +15,7 @@ import textwrap
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import graphviz
@@ -48,6 +49,19 @@ class MapData:
     issues: Sequence[Issue]
     relations: Sequence[Relation]  # Relation.issue says which issue; a < b
     unclustered: Sequence[str] = ()  # claim ids in no issue
+
+    @cached_property
+    def relations_by_issue(self) -> tuple[dict[str, list[Relation]], dict[str, list[Relation]]]:
+        """(relations by their issue id, relations with no issue id by their first claim), built
+        once, so that thousands of issue maps do not each read every relation."""
+        placed: dict[str, list[Relation]] = {}
+        loose: dict[str, list[Relation]] = {}
+        for r in self.relations:
+            if r.issue:
+                placed.setdefault(r.issue, []).append(r)
+            else:
+                loose.setdefault(r.a, []).append(r)
+        return placed, loose
 
 
 # --- palette -----------------------------------------------------------------------------
@@ -98,9 +112,11 @@ def _relation_key(r: Relation) -> tuple:
     return (r.a, r.b, r.kind, r.score, r.issue)
 
 
-def _issue_relations(issue: Issue, relations: Sequence[Relation]) -> list[Relation]:
+def _issue_relations(issue: Issue, data: MapData) -> list[Relation]:
     members = set(issue.claim_ids)
-    return sorted((r for r in relations if _in_issue(r, issue, members)), key=_relation_key)
+    placed, loose = data.relations_by_issue
+    found = placed.get(issue.id, []) + [r for c in issue.claim_ids for r in loose.get(c, ())]
+    return sorted((r for r in found if _in_issue(r, issue, members)), key=_relation_key)
 
 
 def _issue_analysts(issue: Issue, claims: Mapping[str, Claim]) -> list[str]:
@@ -271,7 +287,7 @@ def new_graph(name: str, rankdir: str, ranksep: str) -> graphviz.Digraph:
 def _drawable_relations(issue: Issue, data: MapData, among) -> list[Relation]:
     """The issue's relations an issue map can draw between claims in ``among`` (known kind,
     two different analysts), strongest first."""
-    rels = [r for r in _issue_relations(issue, data.relations)
+    rels = [r for r in _issue_relations(issue, data)
             if r.a in among and r.b in among and r.kind in style.EDGE_STYLE
             and data.claims[r.a].analyst != data.claims[r.b].analyst]
     return sorted(rels, key=lambda r: (-r.score, _relation_key(r)))

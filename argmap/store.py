@@ -25,6 +25,7 @@ from .models import Claim, Document, Issue, Relation
 
 DB_ENV = "ARGMAP_DB"
 DEFAULT_DB = "argmap.db"
+BULK_READ = 2000  # past this many hashes, vectors are read in one pass over the model's rows
 LOCK_TIMEOUT = 5.0  # seconds to wait for another writer before saying the store is in use
 
 MIGRATIONS: list[str] = [
@@ -107,6 +108,23 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE issues ADD COLUMN pivot TEXT NOT NULL DEFAULT '';
     ALTER TABLE issue_claims ADD COLUMN side INTEGER NOT NULL DEFAULT 0;
+    """,
+    # 5: caches of the analysis (argmap/analyze.py): the relation scorer's probabilities per pair of
+    # readings (a < b: text hashes, the scorer is order-free), and each vector kind's neighbour lists
+    """
+    CREATE TABLE pair_scores (
+        model TEXT NOT NULL,
+        a TEXT NOT NULL,
+        b TEXT NOT NULL,
+        p_neither REAL NOT NULL,
+        p_agree REAL NOT NULL,
+        p_disagree REAL NOT NULL,
+        PRIMARY KEY (model, a, b)
+    ) WITHOUT ROWID;
+    CREATE TABLE neighbours (
+        kind TEXT PRIMARY KEY,
+        data BLOB NOT NULL
+    );
     """,
 ]
 
@@ -264,14 +282,13 @@ class Store:
                 (doc.id, doc.path, doc.title, doc.outlet, doc.date, doc.url, json.dumps(list(doc.authors)),
                  doc.note, doc.content_hash, extractor, text, now),
             )
-            for claim in claims:
-                c.execute("INSERT OR IGNORE INTO analysts (name) VALUES (?)", (claim.analyst,))
-                c.execute(
-                    'INSERT INTO claims (id, document_id, analyst_id, text, text_hash, paragraph, start, "end", context, lead, reading)'
-                    " VALUES (?, ?, (SELECT id FROM analysts WHERE name = ?), ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (claim.id, doc.id, claim.analyst, claim.text, text_hash(claim.text), claim.paragraph,
-                     claim.start, claim.end, claim.context, claim.lead, claim.reading),
-                )
+            c.executemany("INSERT OR IGNORE INTO analysts (name) VALUES (?)", [(n,) for n in dict.fromkeys(
+                claim.analyst for claim in claims)])
+            c.executemany(
+                'INSERT INTO claims (id, document_id, analyst_id, text, text_hash, paragraph, start, "end", context, lead, reading)'
+                " VALUES (?, ?, (SELECT id FROM analysts WHERE name = ?), ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(claim.id, doc.id, claim.analyst, claim.text, text_hash(claim.text), claim.paragraph,
+                  claim.start, claim.end, claim.context, claim.lead, claim.reading) for claim in claims])
             c.execute("DELETE FROM analysts WHERE id NOT IN (SELECT DISTINCT analyst_id FROM claims)")
             _bump(c, GENERATION_CLAIMS)
 
@@ -345,8 +362,15 @@ class Store:
 
     # -- embeddings ----------------------------------------------------------
     def vectors(self, model: str, hashes: Iterable[str]) -> dict[str, np.ndarray]:
+        """Stored vectors of ``hashes`` under ``model`` (those never stored are left out). Many
+        hashes are read in one pass over the model's vectors, a few by key."""
         wanted = list(dict.fromkeys(hashes))
         out: dict[str, np.ndarray] = {}
+        if len(wanted) > BULK_READ:
+            keep = set(wanted)
+            rows = self.conn.execute("SELECT text_hash, vector FROM embeddings WHERE model = ?", (model,))
+            out.update((h, np.frombuffer(blob, dtype=np.float32)) for h, blob in rows if h in keep)
+            return out
         for i in range(0, len(wanted), 500):
             chunk = wanted[i : i + 500]
             rows = self.conn.execute(
@@ -357,20 +381,40 @@ class Store:
                 out[h] = np.frombuffer(blob, dtype=np.float32)
         return out
 
+    def vector_hashes(self, model: str) -> set[str]:
+        """Hashes of the texts with a stored vector under ``model``."""
+        return {r[0] for r in self.conn.execute("SELECT text_hash FROM embeddings WHERE model = ?", (model,))}
+
     def add_vectors(self, model: str, items: Iterable[tuple[str, np.ndarray]]) -> int:
         """Cache vectors; a read-only store keeps none (they are computed again next time)."""
         if self.read_only:
             return 0
-        n = 0
+        rows = [(model, h, v.shape[0], v.tobytes()) for h, v in
+                ((h, np.asarray(v, dtype=np.float32)) for h, v in items)]
         with self.transaction() as c:
-            for h, v in items:
-                v = np.asarray(v, dtype=np.float32)
-                c.execute("INSERT OR REPLACE INTO embeddings (model, text_hash, dim, vector) VALUES (?,?,?,?)",
-                          (model, h, v.shape[0], v.tobytes()))
-                n += 1
-            if n:
+            c.executemany("INSERT OR REPLACE INTO embeddings (model, text_hash, dim, vector) VALUES (?,?,?,?)", rows)
+            if rows:
                 _bump(c, GENERATION_VECTORS + model)
-        return n
+        return len(rows)
+
+    def pair_scores(self, model: str) -> dict[tuple[str, str], tuple[float, float, float]]:
+        """Every cached pair probability of the relation scorer ``model``: (a, b) -> (P(neither),
+        P(agree), P(disagree)), a <= b the hashes of the two readings."""
+        return {(a, b): (pn, pa, pd) for a, b, pn, pa, pd in self.conn.execute(
+            "SELECT a, b, p_neither, p_agree, p_disagree FROM pair_scores WHERE model = ?", (model,))}
+
+    def add_pair_scores(self, model: str, items: Iterable[tuple[tuple[str, str], Sequence[float]]]) -> None:
+        """Cache pair probabilities (see pair_scores); a read-only store keeps none."""
+        if self.read_only:
+            return
+        with self.transaction() as c:
+            c.executemany("INSERT OR REPLACE INTO pair_scores (model, a, b, p_neither, p_agree, p_disagree) "
+                          "VALUES (?,?,?,?,?,?)", [(model, a, b, *map(float, p)) for (a, b), p in items])
+
+    def neighbours(self, kind: str) -> bytes | None:
+        """The stored neighbour lists of one vector kind (argmap/relations.py NeighbourLists), or None."""
+        row = self.conn.execute("SELECT data FROM neighbours WHERE kind = ?", (kind,)).fetchone()
+        return row[0] if row else None
 
     def claim_vectors(self, model: str, with_lead: bool = False, **filters) -> Iterator[tuple[str, str, bytes]]:
         """(claim id, text hash, float32 vector bytes) of every claim (matching ``filters``: analyst,
@@ -402,28 +446,32 @@ class Store:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
 
-    def save_analysis(self, issues: Sequence[Issue], relations: Sequence[Relation], meta: dict[str, str]) -> None:
+    def save_analysis(self, issues: Sequence[Issue], relations: Sequence[Relation], meta: dict[str, str],
+                      neighbours: dict[str, bytes] | None = None) -> None:
+        """Replace the stored analysis (and the neighbour lists it was made from) in one transaction."""
         with self.transaction() as c:
             c.execute("DELETE FROM issue_claims")
             c.execute("DELETE FROM issues")
             c.execute("DELETE FROM relations")
-            for pos, issue in enumerate(issues):
-                c.execute("INSERT INTO issues (id, position, label, keyphrases, central_claim, pivot) VALUES (?,?,?,?,?,?)",
-                          (issue.id, pos, issue.label, json.dumps(list(issue.keyphrases)), issue.central_claim,
-                           issue.pivot))
-                c.executemany("INSERT INTO issue_claims (issue_id, claim_id, rank, side) VALUES (?,?,?,?)",
-                              [(issue.id, cid, r, issue.side(cid)) for r, cid in enumerate(issue.claim_ids)])
+            c.executemany("INSERT INTO issues (id, position, label, keyphrases, central_claim, pivot) VALUES (?,?,?,?,?,?)",
+                          [(issue.id, pos, issue.label, json.dumps(list(issue.keyphrases)), issue.central_claim,
+                            issue.pivot) for pos, issue in enumerate(issues)])
+            c.executemany("INSERT INTO issue_claims (issue_id, claim_id, rank, side) VALUES (?,?,?,?)",
+                          [(issue.id, cid, r, side) for issue in issues
+                           for r, (cid, side) in enumerate(zip(issue.claim_ids, _sides(issue)))])
             c.executemany("INSERT INTO relations (a, b, kind, score, issue_id) VALUES (?,?,?,?,?)",
                           [(r.a, r.b, r.kind, r.score, r.issue) for r in relations])
-            for k, v in meta.items():
-                c.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (k, v))
+            c.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", list(meta.items()))
+            c.executemany("INSERT OR REPLACE INTO neighbours (kind, data) VALUES (?, ?)", list((neighbours or {}).items()))
 
     def issues(self) -> list[Issue]:
+        members: dict[str, list[tuple[str, int]]] = {}
+        for iid, cid, side in self.conn.execute("SELECT issue_id, claim_id, side FROM issue_claims ORDER BY issue_id, rank"):
+            members.setdefault(iid, []).append((cid, side))
         out = []
         for iid, label, kp, central, pivot in self.conn.execute(
                 "SELECT id, label, keyphrases, central_claim, pivot FROM issues ORDER BY position").fetchall():
-            rows = self.conn.execute(
-                "SELECT claim_id, side FROM issue_claims WHERE issue_id = ? ORDER BY rank", (iid,)).fetchall()
+            rows = members.get(iid, [])
             ids = tuple(r[0] for r in rows)
             backing = tuple([pivot] if pivot and any(r[0] == pivot and r[1] > 0 for r in rows) else []) + tuple(
                 r[0] for r in rows if r[1] > 0 and r[0] != pivot)
@@ -478,6 +526,13 @@ def _claim_filter(analyst: str | None = None, document: str | None = None, issue
         where.append("c.id IN (SELECT claim_id FROM issue_claims WHERE issue_id = ?)")
         args.append(issue)
     return " AND ".join(where), args
+
+
+def _sides(issue: Issue) -> list[int]:
+    """Issue.side of each of the issue's claims, in one pass."""
+    side = dict.fromkeys(issue.disputing, -1)
+    side.update(dict.fromkeys(issue.backing, 1))
+    return [side.get(c, 0) for c in issue.claim_ids]
 
 
 def _statements(sql: str) -> list[str]:

@@ -47,6 +47,12 @@ class DyingConnection:
             self._hit()
         return out
 
+    def executemany(self, sql, rows):
+        out = self._conn.executemany(sql, rows)
+        if sql.startswith(self._prefix):
+            self._hit()
+        return out
+
 
 @contextmanager
 def dying(store, prefix: str, hit):

@@ -56,7 +56,10 @@ def snapshot(db: Path) -> dict[str, list[tuple]]:
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        return {t: sorted(conn.execute(f"SELECT {cols} FROM {t}").fetchall()) for t, cols in TABLES.items()}
+        snap = {t: sorted(conn.execute(f"SELECT {cols} FROM {t}").fetchall()) for t, cols in TABLES.items()}
+        # what the last analysis run computed afresh (a rerun finds the pairs a killed run scored in the cache)
+        snap["meta"] = [row for row in snap["meta"] if row[0] not in ("pairs_scored", "neighbour_rows")]
+        return snap
     finally:
         conn.close()
 

@@ -61,7 +61,7 @@ def tables(conn) -> set[str]:
 
 def test_fresh_store_has_latest_schema(tmp_path):
     store = Store(tmp_path / "sub" / "new.db")  # the folder is created
-    assert store.version == len(MIGRATIONS) == 4
+    assert store.version == len(MIGRATIONS) == 5
     assert {"documents", "analysts", "claims", "embeddings", "issues", "issue_claims", "relations",
             "meta"} <= tables(store.conn)
     schema = store.conn.execute("SELECT sql FROM sqlite_master ORDER BY name").fetchall()
@@ -88,7 +88,7 @@ def test_a_version_2_store_gains_readings_and_keeps_its_claims(tmp_path, monkeyp
     old.close()
     monkeypatch.setattr(store_mod, "MIGRATIONS", list(MIGRATIONS))
     new = Store(tmp_path / "old.db")
-    assert new.version == 4
+    assert new.version == len(MIGRATIONS)
     [c] = new.claims()
     assert (c.id, c.text, c.analyst, c.reading, c.stance_text) == ("c1", "it works.", "Ann", "", "it works.")
     new.close()
@@ -105,7 +105,7 @@ def test_a_version_3_store_keeps_its_issues_with_the_central_claim_as_pivot(tmp_
     old.close()
     monkeypatch.setattr(store_mod, "MIGRATIONS", list(MIGRATIONS))
     new = Store(tmp_path / "old.db")
-    assert new.version == 4
+    assert new.version == len(MIGRATIONS)
     [issue] = new.issues()
     assert (issue.claim_ids, issue.pivot, issue.backing, issue.disputing) == (("c1", "c2"), "c1", (), ())
     new.close()
@@ -127,11 +127,11 @@ def test_reopening_runs_no_migration(tmp_path, monkeypatch):
 
     monkeypatch.setattr(store_mod, "MIGRATIONS", list(MIGRATIONS) + ["CREATE TABLE added_later (x INTEGER)"])
     s = Store(tmp_path / "a.db")
-    assert s.version == 5 and "added_later" in tables(s.conn)
+    assert s.version == len(MIGRATIONS) + 1 and "added_later" in tables(s.conn)
     s.close()
-    monkeypatch.setattr(store_mod, "MIGRATIONS", ["THIS IS NOT SQL"] * 4 + ["CREATE TABLE added_later (x INTEGER)"])
-    s = Store(tmp_path / "a.db")  # already at version 5: nothing is executed
-    assert s.version == 5
+    monkeypatch.setattr(store_mod, "MIGRATIONS", ["THIS IS NOT SQL"] * len(MIGRATIONS) + ["CREATE TABLE added_later (x INTEGER)"])
+    s = Store(tmp_path / "a.db")  # already at the last version: nothing is executed
+    assert s.version == len(MIGRATIONS) + 1
     s.close()
 
 
@@ -250,6 +250,15 @@ class FailOnNthClaim:
             if self.seen == self._n:
                 raise sqlite3.OperationalError("simulated failure")
         return self._conn.execute(sql, *args)
+
+    def executemany(self, sql, rows):
+        """Claims inserted in one batch: the rows before the Nth are written, then it raises."""
+        if sql.lstrip().upper().startswith("INSERT INTO CLAIMS"):
+            rows = list(rows)
+            for row in rows:
+                self.execute(sql, row)
+            return None
+        return self._conn.executemany(sql, rows)
 
     def __getattr__(self, name):
         return getattr(self._conn, name)

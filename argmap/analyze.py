@@ -1,8 +1,10 @@
 """Model stage: stored claims -> vectors -> candidate pairs -> relations -> issues with sides.
 
-Stages state what they need: ``embed_claims`` needs an embedder and the store (vectors
-cached by model and text hash); ``relations.candidate_pairs`` needs only vectors;
-``relations.find_relations`` needs a relation scorer (the stance model); ``issues.build_issues``
+Stages state what they need: ``claim_matrix`` needs an embedder and the store (vectors
+cached by model and text hash); ``neighbour_pairs`` needs only vectors (each claim's nearest
+claims by other analysts, the lists kept in the store and brought up to date claim by claim;
+``relations.candidate_pairs`` is the same from scratch); ``relations.find_relations`` needs a
+relation scorer (the stance model, through the store's pair cache); ``issues.build_issues``
 needs vectors and relations. ``analyze`` runs them and stores the result, skipping all work
 when the claims, the models and the settings are what the stored analysis was made from.
 """
@@ -24,6 +26,7 @@ from .relations import (DEFAULT_MIN_SIMILARITY, DEFAULT_QUESTION_K, DEFAULT_SIMI
                         pairs_of)
 from .store import Store
 
+LISTS = ":lists-1"  # version of the stored neighbour lists' format and rule (neighbours.py)
 ANALYSIS_VERSION = "analysis-5"  # 5: exact (rounded) cosines for the candidate pairs
 
 
@@ -177,10 +180,10 @@ def analyze(store: Store, settings: Settings, embedder_factory: Callable[[], obj
     stage(f"embedding {len(claims):,} claims")
     embedder = embedder_factory()
     plain = claim_matrix(store, embedder, ordered, [c.text for c in ordered], progress)
-    kinds = [(f"plain:{embedder.name}", plain, DEFAULT_SIMILAR_K)]
+    kinds = [(f"plain:{embedder.name}{LISTS}", plain, DEFAULT_SIMILAR_K)]
     if question_factory:
         encoder = question_factory()
-        kinds.append((f"question:{encoder.name}", claim_matrix(store, encoder, ordered, progress=progress),
+        kinds.append((f"question:{encoder.name}{LISTS}", claim_matrix(store, encoder, ordered, progress=progress),
                       DEFAULT_QUESTION_K))
     stage("finding candidate pairs")
     pairs, lists, computed = neighbour_pairs(store, ordered, kinds, incremental=incremental)
@@ -193,13 +196,16 @@ def analyze(store: Store, settings: Settings, embedder_factory: Callable[[], obj
         return np.stack([by_text[t] for t in texts])
 
     scorer = relate_factory(vectors_for)
-    scorer_id = pair_model_name if settings.method != "cosine" else f"cosine:{settings.model}"
-    cached = CachedScorer(store, scorer_id, scorer.relate)
+    # the stance model's probabilities are a function of the two readings, so they are cached; the
+    # cosine baseline's depend on which claim's vector a text has, and cost nothing: never cached
+    cached = CachedScorer(store, pair_model_name, scorer.relate) if settings.method != "cosine" else None
+    relate = cached.relate if cached else scorer.relate
     stage(f"relating {len(pairs):,} candidate pairs")
-    relations = find_relations(pairs, claims, cached.relate, scorer.agree_threshold, scorer.disagree_threshold)
-    stage(f"building issues ({cached.scored:,} pairs scored, {computed:,} neighbour rows computed)")
+    relations = find_relations(pairs, claims, relate, scorer.agree_threshold, scorer.disagree_threshold)
+    scored = cached.scored if cached else len(pairs)
+    stage(f"building issues ({scored:,} pairs scored, {computed:,} neighbour rows computed)")
     issues, relations = build_issues(claims, vectors, relations, settings.threshold)
     store.save_analysis(issues, relations, {"analysis": key, "model": settings.model, "method": settings.method,
-                                            "candidate_pairs": str(len(pairs)), "pairs_scored": str(cached.scored),
+                                            "candidate_pairs": str(len(pairs)), "pairs_scored": str(scored),
                                             "neighbour_rows": str(computed)}, lists)
     return issues, relations, True

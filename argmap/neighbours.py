@@ -18,6 +18,7 @@ few new claims, whatever BLAS does.
 from __future__ import annotations
 
 import io
+import zipfile
 from dataclasses import dataclass
 
 import numpy as np
@@ -104,8 +105,11 @@ class NeighbourLists:
     def from_bytes(cls, data: bytes | None) -> "NeighbourLists | None":
         if not data:
             return None
-        with np.load(io.BytesIO(data), allow_pickle=False) as z:
-            return cls(z["keys"], int(z["k"]), z["idx"].astype(np.int64), z["score"])
+        try:
+            with np.load(io.BytesIO(data), allow_pickle=False) as z:
+                return cls(z["keys"], int(z["k"]), z["idx"].astype(np.int64), z["score"])
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+            return None  # damaged lists are built afresh (same result, only slower)
 
     def pairs(self, min_similarity: float) -> set[tuple[int, int]]:
         """(i, j) row numbers, i < j, of the listed neighbours at least ``min_similarity`` apart."""

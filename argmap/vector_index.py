@@ -115,24 +115,32 @@ class VectorIndex:
         """Rows of about the ``count`` nearest claims to ``q`` (among ``ids``), with every other claim
         of the same text (equal scores, which rank by claim id): candidates, to be scored exactly."""
         if ids is None and self.live_count <= SUBSET_LIMIT:
-            return self._twins(self._scan(q, np.flatnonzero(self.live), count))
+            return self._twins(self._scan(q, np.flatnonzero(self.live), count), count)
         if ids is None:
             rows = self._graph(q, count)
-            return self._twins(rows if rows is not None else self._scan(q, np.flatnonzero(self.live), count))
+            return self._twins(rows if rows is not None else self._scan(q, np.flatnonzero(self.live), count), count)
         rows = self.rows_of(ids)
         if len(rows) <= max(SUBSET_LIMIT, count):
-            return self._twins(self._scan(q, rows, count), rows)
+            return self._twins(self._scan(q, rows, count), count, rows)
         member = np.zeros(len(self.ids), bool)
         member[rows] = True
         found = self._graph(q, count, member, len(rows) / max(self.live_count, 1))
-        return self._twins(found if found is not None else self._scan(q, rows, count), rows)
+        return self._twins(found if found is not None else self._scan(q, rows, count), count, rows)
 
-    def _twins(self, rows: np.ndarray, among: np.ndarray | None = None) -> np.ndarray:
-        """``rows`` and the live rows (of ``among``) whose text hash is one of theirs."""
+    def _twins(self, rows: np.ndarray, count: int, among: np.ndarray | None = None) -> np.ndarray:
+        """``rows`` and, for each text among theirs, the ``count`` live rows (of ``among``) of that
+        text with the smallest claim ids: equal texts score equally and rank by id, so no other
+        copy can be among the best ``count`` (a text repeated 40,000 times adds ``count`` rows)."""
         keys = np.unique(self.keys[rows])
         lo, hi = np.searchsorted(self.sorted_keys, keys, "left"), np.searchsorted(self.sorted_keys, keys, "right")
-        twins = np.concatenate([rows] + [np.asarray(self.by_key[a:b], np.int64) for a, b in zip(lo, hi) if b - a > 1])
-        twins = np.unique(twins)
+        parts = [rows]
+        for a, b in zip(lo.tolist(), hi.tolist()):
+            if b - a > 1:
+                group = np.asarray(self.by_key[a:b], np.int64)
+                if among is not None:
+                    group = group[np.isin(group, among)]
+                parts.append(group[np.argsort(self.ids[group], kind="stable")[:count]])
+        twins = np.unique(np.concatenate(parts))
         return twins if among is None else twins[np.isin(twins, among)]
 
     def _scan(self, q: np.ndarray, rows: np.ndarray, count: int) -> np.ndarray:
@@ -224,7 +232,13 @@ def ensure(store: Store, model: str, with_lead: bool = False, notify: Notify | N
                f"the search index for {model} is {status} and {store.path} is read-only: scanning every claim "
                "instead (slower)")
         return None
-    return update(store, model, with_lead, notify, old=index, damage=damage)
+    try:
+        return update(store, model, with_lead, notify, old=index, damage=damage)
+    except (Damaged, OSError, RuntimeError, ValueError) as e:  # e.g. a full disk, another process's tidy
+        why = str(e).splitlines()[0] if str(e) else type(e).__name__
+        notify(f"{index_folder(store.path)}: cannot update the search index for {model} ({why}); "
+               "scanning the store instead")
+        return None
 
 
 def writable(store: Store) -> bool:
@@ -253,6 +267,13 @@ def update(store: Store, model: str, with_lead: bool = False, notify: Notify | N
         status, old = load(store, model, with_lead)
         if status == "fresh":
             return old
+    if old is not None and damage is None:
+        try:
+            gone, new = _changes(store, with_lead, old)
+            if not len(gone) and not (new and store.vectors(model, (k for _, k in new))):
+                return _restamp(pointer, old, stamp)  # the claims it indexes are as they were
+        except (OSError, ValueError):
+            pass
     folder.mkdir(exist_ok=True)
     tmp = folder / f"tmp-{uuid.uuid4().hex}"
     tmp.mkdir()
@@ -285,8 +306,21 @@ def update(store: Store, model: str, with_lead: bool = False, notify: Notify | N
     return _open(folder / info["dir"], info)
 
 
+def _restamp(pointer: Path, index: VectorIndex, stamp) -> VectorIndex:
+    """The same build under a new stamp (another model's vectors, or vectors of no indexed claim,
+    were added): only the pointer is rewritten, atomically."""
+    info = dict(index.info, stamp=stamp)
+    part = pointer.with_name(pointer.name + f".{uuid.uuid4().hex[:8]}.tmp")
+    part.write_text(json.dumps(info, sort_keys=True), encoding="utf-8")
+    os.replace(part, pointer)
+    index.info = info
+    return index
+
+
 def _tidy(folder: Path) -> None:
-    """Remove builds no pointer names (leaving others' unfinished ``tmp-`` folders alone)."""
+    """Remove builds no pointer names (leaving others' unfinished ``tmp-`` folders alone). A build
+    another process renamed but has not pointed to yet may go too: that process then says so in
+    one line and searches by scanning (``ensure``)."""
     named = set()
     for p in folder.glob("*.json"):
         try:
@@ -341,22 +375,28 @@ def _build(store: Store, model: str, with_lead: bool, tmp: Path, notify: Notify)
     return _finish(tmp, _bytes(ids), np.asarray(keys, "S16"), np.ones(rows, bool), graph, dim or 1)
 
 
-def _extend(store: Store, model: str, with_lead: bool, old: VectorIndex, tmp: Path) -> dict | None:
-    """The old index with the rows of removed or changed claims dropped and new claims added;
-    None when so many rows would be removed ones that a full build is better."""
-    from usearch.index import Index
-
+def _changes(store: Store, with_lead: bool, old: VectorIndex) -> tuple[np.ndarray, list[tuple[str, str]]]:
+    """(live rows of the old index whose claim is gone or changed, (id, text hash) of the claims
+    it lacks); without vectors under its model those are not indexed (``_extend`` checks)."""
     now = list(store.claim_keys(with_lead))
     width = max([old.ids.dtype.itemsize] + [len(i.encode("utf-8")) for i, _ in now])  # ids: 16 hex, longer if given
     now_pairs = np.char.add(_bytes([i for i, _ in now], width), np.asarray([k[:16] for _, k in now], "S16"))
     live_rows = np.flatnonzero(old.live)
     old_pairs = np.char.add(old.ids[live_rows].astype(f"S{width}"), old.keys[live_rows])
-    gone = live_rows[~np.isin(old_pairs, now_pairs)]
-    new = [now[i] for i in np.flatnonzero(~np.isin(now_pairs, old_pairs))]
+    return live_rows[~np.isin(old_pairs, now_pairs)], [now[i] for i in np.flatnonzero(~np.isin(now_pairs, old_pairs))]
+
+
+def _extend(store: Store, model: str, with_lead: bool, old: VectorIndex, tmp: Path) -> dict | None:
+    """The old index with the rows of removed or changed claims dropped and new claims added;
+    None when so many rows would be removed ones that a full build is better."""
+    from usearch.index import Index
+
+    gone, new = _changes(store, with_lead, old)
     if (len(old.ids) - old.live_count + len(gone)) > COMPACT * max(len(old.ids) + len(new), 1):
         return None
     vecs = store.vectors(model, (k for _, k in new))
     new = [(i, k) for i, k in new if k in vecs]
+    width = max([old.ids.dtype.itemsize] + [len(i.encode("utf-8")) for i, _ in new])  # ids: 16 hex, longer if given
     rows, dim = len(old.ids), int(old.info["dim"])
     graph = Index.restore(str(old.folder / "ann.usearch"))
     if graph is None:

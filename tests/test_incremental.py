@@ -202,3 +202,20 @@ def test_candidate_pairs_are_the_pairs_of_the_lists():
         expected |= {tuple(sorted((ids[i], ids[j]))) for i in range(30) for j in idx[i].tolist() if j >= 0}
     assert pairs == sorted(expected)
     assert all(analysts[ids.index(a)] != analysts[ids.index(b)] for a, b in pairs)
+
+
+def test_the_cosine_baseline_is_never_cached(tmp_path):
+    """Cosine scores depend on which claim's vector a text has, so they are computed every time."""
+    from argmap.relations import CosineScorer
+
+    folder = tmp_path / "c"
+    folder.mkdir()
+    for i in range(3):
+        article(folder / f"a{i}.md", f"A{i}", seed=i + 1)
+    store = Store(tmp_path / "cos.db")
+    ingest([folder], store)
+    emb = FakeEmbedder()
+    issues, relations, ran = analyze(store, Settings(model="fake", method="cosine"), lambda: emb,
+                                     lambda vectors_for: CosineScorer(vectors_for), "cosine")
+    assert ran and store.conn.execute("SELECT COUNT(*) FROM pair_scores").fetchone()[0] == 0
+    assert int(store.meta("pairs_scored")) == int(store.meta("candidate_pairs")) > 0

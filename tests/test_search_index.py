@@ -295,3 +295,36 @@ def test_ingest_updates_the_index_and_search_uses_it(tmp_path_factory, tmp_path,
     again = run("search", changed, "--json", "-k", "1")
     assert again.exit_code == 0 and again.stdout == found.stdout
     assert "building the search index" in again.stderr
+
+
+def test_vectors_of_no_indexed_claim_restamp_the_index_without_rebuilding_it(big, limits):
+    q = EMBEDDER.encode(["trade china"])[0]
+    first = search(big, q, MODEL, k=5)
+    _, before = vector_index.load(big, MODEL)
+    from argmap.embed import text_hash
+
+    big.add_vectors(MODEL, [(text_hash("a debate motion, not a claim"), EMBEDDER.encode(["motion"])[0])])
+    assert vector_index.load(big, MODEL)[0] == "stale"
+    lines = []
+    assert search(big, q, MODEL, k=5, notify=lines.append) == first
+    status, after = vector_index.load(big, MODEL)
+    assert status == "fresh" and after.folder == before.folder and not lines  # same build, new stamp
+
+
+def test_a_text_repeated_many_times_adds_only_the_copies_that_can_rank(tmp_path, limits, monkeypatch):
+    docs = make_docs(n_docs=4)
+    letter = "trade china sanctions summit"  # a form letter, sent 300 times
+    docs.append((Document("letters", "letters.md", "letters", content_hash="letters"),
+                 [Claim(hashlib.sha256(f"letter/{j}".encode()).hexdigest()[:16], letter, ANALYSTS[j % 7], "letters",
+                        j + 1, 0, len(letter)) for j in range(300)]))
+    store = fill(Store(tmp_path / "letters.db"), docs)
+    q = EMBEDDER.encode([letter])[0]
+    search(store, q, MODEL, k=5)
+    _, index = vector_index.load(store, MODEL)
+    rows = index.nearest(q, 5)
+    copies = [r for r in rows.tolist() if index.claim_ids(np.array([r]))[0] in
+              {c.id for c in docs[-1][1]}]
+    assert len(copies) <= 2 * 5  # at most what the graph or scan found, and the 5 copies of smallest id
+    hits = search(store, q, MODEL, k=5)
+    assert hits == exact(store, q, 5, monkeypatch)
+    assert [h.id for h in hits] == sorted(c.id for c in docs[-1][1])[:5]

@@ -202,19 +202,23 @@ class IssueClusterer:
 
     # ------------------------------------------------------------ internals
 
-    def _cluster(self, X: np.ndarray, P) -> np.ndarray:
+    def _cluster(self, X: np.ndarray, P, threshold: float | None = None) -> np.ndarray:
+        """Average linkage cut at ``threshold`` (default: the clusterer's): exact up to
+        ``dense_limit`` items, in k-means blocks merged by their means beyond, so memory stays
+        O(n * dense_limit) however large the group."""
+        t = self.threshold if threshold is None else threshold
         n = X.shape[0]
         if n <= self.dense_limit:
-            return _average_linkage(similarity_matrix(X, P, self.pair_weight), self.threshold)
+            return _average_linkage(similarity_matrix(X, P, self.pair_weight), t)
         blocks = self._blocks(X, np.arange(n))
         labels = np.empty(n, dtype=np.int64)
         nxt = 0
         for idx in blocks:
             sub = _sub_scores(P, idx)
-            lab = _average_linkage(similarity_matrix(X[idx], sub, self.pair_weight), self.threshold)
+            lab = _average_linkage(similarity_matrix(X[idx], sub, self.pair_weight), t)
             labels[idx] = lab + nxt
             nxt += int(lab.max()) + 1
-        return self._merge(X, labels, blocks)
+        return self._merge(X, labels, blocks, t)
 
     def _split(self, X: np.ndarray, P, raw: np.ndarray, threshold: float) -> np.ndarray:
         """Re-cluster each cluster larger than max_cluster_size at a threshold split_step higher,
@@ -228,7 +232,7 @@ class IssueClusterer:
             if len(idx) <= self.max_cluster_size or t >= 0.999:
                 continue
             sub = _sub_scores(P, idx)
-            lab = _average_linkage(similarity_matrix(X[idx], sub, self.pair_weight), t)
+            lab = self._cluster(X[idx], sub, t)  # a group merged across blocks can be far past dense_limit
             lab = self._split(X[idx], sub, lab, t)
             out[idx] = lab + nxt
             nxt += int(lab.max()) + 1
@@ -261,7 +265,7 @@ class IssueClusterer:
         sample = np.sort(rng.choice(len(X), size=min(len(X), max(SEED_SAMPLE, 4 * k)), replace=False))
         return kmeans_plusplus(X[sample], k, random_state=self.random_state)[0]
 
-    def _merge(self, X: np.ndarray, labels: np.ndarray, blocks) -> np.ndarray:
+    def _merge(self, X: np.ndarray, labels: np.ndarray, blocks, threshold: float) -> np.ndarray:
         """Merge clusters of different blocks whose average pairwise cosine >= threshold."""
         from scipy.sparse import coo_matrix
         from scipy.sparse.csgraph import connected_components
@@ -279,7 +283,7 @@ class IssueClusterer:
         rows, cols = [], []
         step = max(1, (1 << 24) // m)  # similarities held at once
         for s in range(0, m, step):  # joins are transitive: the merged clusters are connected components
-            r, c = np.nonzero(means[s:s + step] @ means.T >= self.threshold)
+            r, c = np.nonzero(means[s:s + step] @ means.T >= threshold)
             r = r + s
             keep = (r < c) & (cblock[r] != cblock[c])
             rows.append(r[keep])

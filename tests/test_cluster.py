@@ -126,3 +126,23 @@ def test_near_duplicates_over_the_cap_stay_together():
     X = np.tile(np.eye(4)[:1], (5, 1)).astype(np.float32) + 1e-4 * np.arange(20, dtype=np.float32).reshape(5, 4)
     cl = IssueClusterer(threshold=0.5, max_cluster_size=3).fit(X, keys=[f"d{i}" for i in range(5)])
     assert list(cl.labels_) == [0] * 5
+
+
+def test_a_group_merged_past_dense_limit_is_split_in_blocks_never_densely(monkeypatch):
+    """Blocks merged across k-means boundaries can form one group far larger than dense_limit;
+    splitting it must stay in blocks (a dense matrix of 100,000 claims is 40 GB)."""
+    import argmap.cluster as cluster
+
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=32).astype(np.float32)
+    centers = base + 0.8 * rng.normal(size=(60, 32)).astype(np.float32)
+    X = centers[rng.integers(0, 60, 1500)] + 0.5 * rng.normal(size=(1500, 32)).astype(np.float32)
+    largest = []
+    real = cluster._average_linkage
+    monkeypatch.setattr(cluster, "_average_linkage", lambda S, t: largest.append(len(S)) or real(S, t))
+    cl = IssueClusterer(threshold=0.45, max_cluster_size=20, dense_limit=200).fit(X, keys=[f"{i:05d}" for i in range(1500)])
+    assert max(largest) <= 200
+    sizes = np.bincount(cl.labels_[cl.labels_ >= 0])
+    assert sizes.max() <= 20 and cl.n_clusters_ > 10
+    again = IssueClusterer(threshold=0.45, max_cluster_size=20, dense_limit=200).fit(X[::-1], keys=[f"{i:05d}" for i in range(1500)][::-1])
+    assert np.array_equal(again.labels_[::-1], cl.labels_)  # same groups in any order

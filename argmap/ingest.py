@@ -61,7 +61,7 @@ def ingest(paths: Iterable[Path | str], store: Store,
         except InputError as e:
             slots[slot] = IngestResult(e.path, "error", problem=e.problem)
     total = sum(len(pars) for *_, pars in todo)
-    docs = parse_paragraphs((p.text for *_, pars in todo for p in pars), total)
+    docs = parse_paragraphs((p.text for *_, pars in todo for p in pars), total) if todo else iter(())  # no spaCy when nothing changed
     paths_read = [path for _, path, *_ in todo]
     for path, (slot, _, parsed, state, pars) in zip(progress(paths_read) if progress else paths_read, todo):
         try:

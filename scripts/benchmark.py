@@ -76,6 +76,18 @@ def bench_texts(data: Path | None, n: int) -> tuple[list[str], str]:
     return texts[:n], f"{min(n, len(texts)):,} sentences of the bundled corpus"
 
 
+def count_readings(model) -> list[int]:
+    """Count the stance model's pair readings from now on: ``count[0]`` (the caller may reset it)."""
+    count, run = [0], model.pairs.run
+
+    def counted(pairs, progress=None):
+        count[0] += len(pairs)
+        return run(pairs, progress)
+
+    model.pairs.run = counted
+    return count
+
+
 def models(texts: list[str]) -> dict:
     """Embedding and pair scoring beside the torch models (scripts/benchmark_models.py), and
     relations decided per second with each one's reading rule."""
@@ -91,13 +103,7 @@ def models(texts: list[str]) -> dict:
     old_rule = (1 + ref.second_pass_floor) / 2  # before issue 12: one floor for P(agree) and P(disagree)
     readings = {}
     for name, model, kw in (("argmap", ours, {}), ("torch", ref, {"disagree_at": old_rule})):
-        count, run = [0], model.pairs.run
-
-        def counted(pairs, progress=None, run=run, count=count):
-            count[0] += len(pairs)
-            return run(pairs, progress)
-
-        model.pairs.run = counted
+        count = count_readings(model)
         model.relate(a[:16], b[:16], **kw)
         count[0] = 0
         t = time.perf_counter()
@@ -140,13 +146,7 @@ def stages() -> dict:
         t = time.perf_counter()
         model = stance_model()
         load_s = time.perf_counter() - t
-        count, run = [0], model.pairs.run
-
-        def counted(pairs, progress=None):
-            count[0] += len(pairs)
-            return run(pairs, progress)
-
-        model.pairs.run = counted
+        run, count = model.pairs.run, count_readings(model)
         marks = [("load the stance model", time.perf_counter() - load_s)]
         marks.append(("read the claims, the analysis key", time.perf_counter()))
         issues, relations, _ = analyze(store, Settings(model=DEFAULT_MODEL), load_embedder,

@@ -138,11 +138,79 @@ def test_a_group_merged_past_dense_limit_is_split_in_blocks_never_densely(monkey
     centers = base + 0.8 * rng.normal(size=(60, 32)).astype(np.float32)
     X = centers[rng.integers(0, 60, 1500)] + 0.5 * rng.normal(size=(1500, 32)).astype(np.float32)
     largest = []
-    real = cluster._average_linkage
-    monkeypatch.setattr(cluster, "_average_linkage", lambda S, t: largest.append(len(S)) or real(S, t))
+    real = cluster._linkage
+    monkeypatch.setattr(cluster, "_linkage", lambda S: largest.append(len(S)) or real(S))
     cl = IssueClusterer(threshold=0.45, max_cluster_size=20, dense_limit=200).fit(X, keys=[f"{i:05d}" for i in range(1500)])
     assert max(largest) <= 200
     sizes = np.bincount(cl.labels_[cl.labels_ >= 0])
     assert sizes.max() <= 20 and cl.n_clusters_ > 10
     again = IssueClusterer(threshold=0.45, max_cluster_size=20, dense_limit=200).fit(X[::-1], keys=[f"{i:05d}" for i in range(1500)][::-1])
     assert np.array_equal(again.labels_[::-1], cl.labels_)  # same groups in any order
+
+
+def test_merge_joins_exactly_the_cross_block_clusters_whose_mean_similarity_reaches_the_threshold():
+    """_merge compares each block's clusters with later blocks' only; the result must equal the
+    plain definition: every pair of clusters from different blocks with mean·mean >= threshold
+    joined, transitively, each merged cluster named by its smallest member cluster."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(600, 8)).astype(np.float32)
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    perm = rng.permutation(600)
+    blocks = [np.sort(perm[s:s + 150]) for s in range(0, 600, 150)]
+    labels = np.empty(600, dtype=np.int64)
+    nxt = 0
+    for idx in blocks:  # clusters of a block: consecutive ids, as _cluster numbers them
+        lab = rng.integers(0, 40, len(idx))
+        _, lab = np.unique(lab, return_inverse=True)
+        labels[idx] = lab + nxt
+        nxt += int(lab.max()) + 1
+    for t in (0.1, 0.2, 0.3):
+        got = IssueClusterer()._merge(X, labels, blocks, t)
+        m = nxt
+        means = np.stack([X[labels == c].mean(axis=0) for c in range(m)])
+        cblock = np.array([next(b for b, idx in enumerate(blocks) if c in labels[idx]) for c in range(m)])
+        r, c = np.nonzero((means @ means.T >= t) & (cblock[:, None] != cblock[None, :]))
+        _, comp = connected_components(coo_matrix((np.ones(len(r)), (r, c)), shape=(m, m)), directed=False)
+        first = {k: min(np.flatnonzero(comp == k)) for k in set(comp.tolist())}
+        want = np.array([first[comp[lab]] for lab in labels])
+        assert (got == want).all()
+        assert 1 < len(set(got.tolist())) < m  # some clusters joined, not all
+
+
+def _recluster_reference(X, threshold, cap, step=0.05):
+    """The cap's definition: cluster, then cluster each oversized cluster again on its own at
+    threshold + step, recursively (what _split does by cutting the same tree higher)."""
+    from argmap.cluster import _cut, _linkage
+
+    def run(idx, t):
+        lab = _cut(_linkage(similarity_matrix(X[idx])), len(idx), t)
+        out, nxt = lab.copy(), lab.max() + 1
+        for c in np.unique(lab):
+            sub = np.flatnonzero(lab == c)
+            if len(sub) > cap and t + step < 0.999:
+                out[sub] = run(idx[sub], t + step) + nxt
+                nxt = out.max() + 1
+        return out
+
+    return run(np.arange(len(X)), threshold)
+
+
+def _same_partition(a, b):
+    pairs = lambda lab: {(i, j) for i in range(len(lab)) for j in range(i + 1, len(lab)) if lab[i] == lab[j]}  # noqa: E731
+    return pairs(list(a)) == pairs(list(b))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_splitting_by_cutting_the_tree_higher_equals_clustering_each_oversized_cluster_again(seed):
+    rng = np.random.default_rng(seed)
+    centers = rng.normal(size=(6, 16)).astype(np.float32)
+    X = centers[rng.integers(0, 6, 150)] + 0.7 * rng.normal(size=(150, 16)).astype(np.float32)
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    keys = [f"{i:04d}" for i in range(150)]
+    cl = IssueClusterer(threshold=0.3, max_cluster_size=8, min_cluster_size=1).fit(X, keys=keys)
+    want = _recluster_reference(X, 0.3, 8)
+    assert _same_partition(cl.labels_, want)
+    assert len(set(want.tolist())) > 10  # the cap did split

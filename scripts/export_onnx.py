@@ -5,7 +5,7 @@ architecture argmap runs under ONNX Runtime, exported from torch, with no weight
     .venv/bin/python scripts/export_onnx.py            # (re)write the templates, then the manifest
     .venv/bin/python scripts/export_onnx.py --check    # exit 1 if a template differs from a fresh export
 
-A template is small (~150 KB): its weight initializers are declared with no data (as external
+A template is small (150-260 KB): its weight initializers are declared with no data (as external
 data, which argmap supplies from memory), and its metadata ``argmap.weights`` maps each one to the safetensors tensor it is made from
 (base MiniLM naming, ``classifier.*`` for the stance head) and whether it is transposed. At load
 time argmap builds those tensors in numpy from the checked model files (argmap/onnx_models.py).

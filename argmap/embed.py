@@ -181,10 +181,10 @@ class SentenceTransformerEmbedder:
 class BundledEmbedder:
     """The bundled all-MiniLM-L6-v2 under ONNX Runtime (``onnx_models``; no torch), loaded on
     first use from the checked bytes of its files: the same vectors as sentence-transformers'
-    (to ~1e-6), so they are stored under the same name. fp32: int8 is within 0.01 on every dev
-    metric but costs seconds of quantization per process (docs/quality.md); vectors of another
-    precision would need another name. ``model`` is the sentence-transformers model of the same
-    files, for training."""
+    (to ~1e-6), so they are stored under the same name. fp32: int8 (the question encoder's
+    pre-quantized template) is within 0.01 on every dev metric and loads as fast, but vectors of
+    another precision would need another name, and every stored one is fp32 (docs/quality.md).
+    ``model`` is the sentence-transformers model of the same files, for training."""
 
     def __init__(self):
         self.name = DEFAULT_MODEL

@@ -7,9 +7,16 @@ safetensors (and whether it is transposed). At load time the weights are built i
 the already checked bytes: the bundled all-MiniLM-L6-v2, plus a PEFT LoRA adapter merged as
 PEFT's ``merge_and_unload`` does (W + scale * B @ A; ``modules_to_save`` replace their
 tensors), and handed to ONNX Runtime from memory (``add_external_initializers``: no copy into
-the graph, ~0.1 s to a session). int8, where a model's config asks for it, is quantized at
-load time (``quantize``). Texts are tokenized with the ``tokenizers`` library from
-the checked tokenizer.json, sorted by token count and run in batches padded to their longest.
+the graph, ~0.1 s to a session).
+
+int8, where a model's config asks for it: ``bert-mean-pool`` also ships pre-quantized
+(``bert-mean-pool-int8.onnx``, the graph ``onnxruntime.quantization.quantize_dynamic`` makes:
+QInt8 MatMul weights per output channel, activations quantized per batch at run time), whose
+int8 weights, scales and zero points are computed here as that quantizer computes them
+(``quantize_weight``, bit for bit) and fed like the fp32 ones. ``bert-seq-cls`` has no int8
+template and is quantized at load time (``quantize``, seconds). Texts are tokenized with the
+``tokenizers`` library from the checked tokenizer.json, sorted by token count and run in
+batches padded to their longest.
 
 - ``bert-mean-pool``: input ids -> mean-pooled, L2-normalised vector (embedder, question encoder)
 - ``bert-seq-cls``: a pair as one sequence -> three-way logits (stance model)
@@ -31,10 +38,11 @@ from .integrity import REINSTALL, manifest, read_files
 
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 TEMPLATE_DIR = Path(__file__).parent / "resources" / "onnx"
-TEMPLATES = ("bert-mean-pool.onnx", "bert-seq-cls.onnx")
-WEIGHTS_KEY = "argmap.weights"
+TEMPLATES = ("bert-mean-pool.onnx", "bert-mean-pool-int8.onnx", "bert-seq-cls.onnx")
+WEIGHTS_KEY = "argmap.weights"  # {initializer: [tensor, transposed]}, or [tensor, transposed, int8 part]
 EXTERNAL = "argmap-weights"  # where a template's weights say they are: memory, at load time
 PRECISIONS = ("fp32", "int8")
+INT8_PARTS = ("quantized", "scale", "zero_point")  # a MatMul weight's, named "{weight}_{part}" by quantize_dynamic
 
 
 def threads() -> int:
@@ -103,29 +111,26 @@ def template(name: str) -> bytes:
     return read_files(TEMPLATE_DIR, [f"{name}.onnx"], "ONNX graph", REINSTALL, manifest("onnx"))[f"{name}.onnx"]
 
 
-def session(graph: bytes, weights: Mapping[str, np.ndarray], precision: str = "fp32", where: str = "model"):
-    """An ONNX Runtime CPU session of a template with its weights supplied from ``weights``
-    (in memory, no copy into the graph); ``int8``: its MatMul weights quantized per channel at
-    load time (onnxruntime.quantization, deterministic)."""
+def session(name: str, weights: Mapping[str, np.ndarray], precision: str = "fp32", where: str = "model"):
+    """An ONNX Runtime CPU session of the template ``name`` with its weights supplied from
+    ``weights`` (in memory, no copy into the graph). ``int8``: the pre-quantized template
+    ``{name}-int8`` where one ships, else the fp32 one quantized at load time (``quantize``)."""
     import onnx
     import onnxruntime as ort
 
     if precision not in PRECISIONS:
         raise ModelError(f"{where}: unknown precision {precision!r} (one of {', '.join(PRECISIONS)})")
+    prequantized = precision == "int8" and f"{name}-int8.onnx" in TEMPLATES
+    graph = template(f"{name}-int8" if prequantized else name)
     model = onnx.load_from_string(graph)
-    try:
-        names = json.loads({p.key: p.value for p in model.metadata_props}[WEIGHTS_KEY])
-        arrays = {name: np.ascontiguousarray(weights[src].T if transposed else weights[src], dtype=np.float32)
-                  for name, (src, transposed) in sorted(names.items())}
-    except KeyError as e:
-        raise ModelError(f"{where}: weight {e} missing for its ONNX graph; {REINSTALL}") from None
+    arrays = initializers(model, weights, where)
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads()
     options.inter_op_num_threads = 1
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.log_severity_level = 3
     try:
-        if precision == "int8":
+        if precision == "int8" and not prequantized:
             return ort.InferenceSession(quantize(model, arrays), options, providers=["CPUExecutionProvider"])
         values = [ort.OrtValue.ortvalue_from_numpy(a) for a in arrays.values()]
         options.add_external_initializers(list(arrays), values)
@@ -136,9 +141,40 @@ def session(graph: bytes, weights: Mapping[str, np.ndarray], precision: str = "f
         raise ModelError(f"{where}: ONNX Runtime: {e}".splitlines()[0]) from e
 
 
+def initializers(model, weights: Mapping[str, np.ndarray], where: str = "model") -> dict[str, np.ndarray]:
+    """The data of a template's external initializers, by name, as its metadata maps them: a
+    tensor of ``weights`` (transposed or not), or one int8 part of it (``quantize_weight``)."""
+    try:
+        names = json.loads({p.key: p.value for p in model.metadata_props}[WEIGHTS_KEY])
+        out, parts = {}, {}
+        for name, (src, transposed, *part) in sorted(names.items()):
+            w = np.ascontiguousarray(weights[src].T if transposed else weights[src], dtype=np.float32)
+            if part:
+                if (src, transposed) not in parts:
+                    parts[src, transposed] = quantize_weight(w)
+                w = parts[src, transposed][INT8_PARTS.index(part[0])]
+            out[name] = w
+        return out
+    except KeyError as e:
+        raise ModelError(f"{where}: weight {e} missing for its ONNX graph; {REINSTALL}") from None
+
+
+def quantize_weight(w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A MatMul weight (in, out) as int8, its scales and zero points (per output channel),
+    exactly as onnxruntime's ``quantize_dynamic`` (QInt8, per_channel) computes them
+    (``quant_utils.compute_scale_zp``, ``quantize_nparray``): symmetric, scale = max |w| * 2 / 254
+    in float64 stored as float32 (1.0 where that is below float32's smallest normal), zero point
+    0, q = clip(round-half-even(w / scale), -128, 127)."""
+    scale = np.abs(w).max(axis=0).astype(np.float64) * 2 / 254
+    scale = np.where(scale < np.finfo(np.float32).tiny, 1.0, scale).astype(np.float32)
+    q = np.clip(np.round(w / scale), -128, 127).astype(np.int8)
+    return q, scale, np.zeros(w.shape[1], dtype=np.int8)
+
+
 def quantize(model, arrays: Mapping[str, np.ndarray]) -> bytes:
-    """``model`` with ``arrays`` filled in and its MatMul weights int8 (symmetric, per output
-    channel; activations quantized per batch at run time)."""
+    """``model`` with ``arrays`` filled in and its MatMul weights int8 by onnxruntime's
+    ``quantize_dynamic`` (symmetric, per output channel; activations quantized per batch at
+    run time): for a template with no int8 one (seconds)."""
     import logging
 
     from onnx import numpy_helper
@@ -243,7 +279,7 @@ class OnnxEncoder:
         weights, tokenizer = bundled_weights(adapter, where)
         self.name = name
         self.precision = precision
-        self.bert = OnnxBert(session(template("bert-mean-pool"), weights, precision, where), tokenizer,
+        self.bert = OnnxBert(session("bert-mean-pool", weights, precision, where), tokenizer,
                              self.MAX_LENGTH)
 
     def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:

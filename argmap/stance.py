@@ -152,12 +152,12 @@ class StanceModel:
             if backend == "torch":
                 pairs = TorchPairs(adapter, max_length)
             else:
-                from .onnx_models import OnnxBert, bundled_weights, config_precision, session, template
+                from .onnx_models import OnnxBert, bundled_weights, config_precision, session
 
                 where = f"{p}: cannot load the stance model"
                 weights, tokenizer = bundled_weights(adapter, where)
                 precision = config_precision(config)
-                pairs = OnnxBert(session(template("bert-seq-cls"), weights, precision, where), tokenizer, max_length)
+                pairs = OnnxBert(session("bert-seq-cls", weights, precision, where), tokenizer, max_length)
         except ModelError:
             raise
         except Exception as e:  # noqa: BLE001 - any load failure is one message

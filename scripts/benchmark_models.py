@@ -10,6 +10,10 @@ the outputs are.
     .venv/bin/python scripts/benchmark_models.py --eval ../shared/data --variant int8-stance
         # argmap eval's dev rows (argmap method) for one variant of the shipped models, JSON lines
 
+    .venv/bin/python scripts/benchmark_models.py --precision --repeats 3
+        # the question encoder's load time and throughput: fp32, int8 (pre-quantized template),
+        # int8 quantized at load time (quantize_dynamic, as before the template); medians
+
 Variants: ``shipped`` (each model at its config's precision), ``fp32`` (all three fp32),
 ``int8-embed`` / ``int8-question`` / ``int8-stance`` (that model int8, the others fp32),
 ``one-direction`` (fp32, relate() reads each pair in its canonical order only).
@@ -99,6 +103,45 @@ def measure(texts: list[str], threads: int | None = None) -> dict:
     return result
 
 
+def precision_measure(texts: list[str], repeats: int = 3) -> dict:
+    """The question encoder at fp32, int8 (its pre-quantized template) and int8 quantized at load
+    time (quantize_dynamic, the path before the template): median seconds to load (to one text
+    encoded) and texts/s on ``texts``, each of ``repeats`` runs."""
+    from statistics import median
+
+    from argmap import onnx_models
+    from argmap.question import QuestionEncoder
+
+    def load(kind):
+        with_template = onnx_models.TEMPLATES
+        if kind == "int8-quantize_dynamic":
+            onnx_models.TEMPLATES = tuple(t for t in with_template if not t.endswith("-int8.onnx"))
+        try:
+            t = time.perf_counter()
+            encoder = QuestionEncoder(precision=kind.split("-")[0]).model
+            encoder.encode(["load"])
+            return encoder, time.perf_counter() - t
+        finally:
+            onnx_models.TEMPLATES = with_template
+
+    load("fp32")  # imports, files in the page cache
+    kinds = ("fp32", "int8", "int8-quantize_dynamic")
+    loads, rates = {k: [] for k in kinds}, {k: [] for k in kinds[:2]}
+    for _ in range(repeats):
+        for kind in kinds:
+            encoder, seconds = load(kind)
+            loads[kind].append(seconds)
+            if kind in rates:
+                t = time.perf_counter()
+                encoder.encode(texts)
+                rates[kind].append(len(texts) / (time.perf_counter() - t))
+    return {"texts": len(texts), "threads": onnx_models.threads(), "repeats": repeats,
+            "load_s": {k: round(median(v), 3) for k, v in loads.items()},
+            "load_s_all": {k: [round(x, 3) for x in v] for k, v in loads.items()},
+            "texts_per_s": {k: round(median(v), 1) for k, v in rates.items()},
+            "texts_per_s_all": {k: [round(x, 1) for x in v] for k, v in rates.items()}}
+
+
 VARIANTS = ("shipped", "fp32", "int8-embed", "int8-question", "int8-stance", "one-direction")
 
 
@@ -137,6 +180,9 @@ def main() -> int:
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     ap.add_argument("--eval", metavar="DATA_DIR", help="score a model variant on dev data instead (JSON lines)")
     ap.add_argument("--variant", choices=VARIANTS, default="shipped", help="with --eval: which variant")
+    ap.add_argument("--precision", action="store_true",
+                    help="the question encoder's load time and texts/s, fp32 against int8 (JSON)")
+    ap.add_argument("--repeats", type=int, default=3, help="with --precision: runs of each (medians)")
     args = ap.parse_args()
     if args.eval:
         t = time.perf_counter()
@@ -147,6 +193,9 @@ def main() -> int:
     texts = ([t for t in args.texts.read_text(encoding="utf-8").splitlines() if t.strip()] if args.texts
              else corpus_sentences())
     texts = texts[:args.n] if args.n else texts
+    if args.precision:
+        print(json.dumps(precision_measure(texts, args.repeats)))
+        return 0
     if len(texts) < 2:
         print("benchmark_models: need at least two texts", file=sys.stderr)
         return 1

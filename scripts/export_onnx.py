@@ -5,15 +5,20 @@ architecture argmap runs under ONNX Runtime, exported from torch, with no weight
     .venv/bin/python scripts/export_onnx.py            # (re)write the templates, then the manifest
     .venv/bin/python scripts/export_onnx.py --check    # exit 1 if a template differs from a fresh export
 
-A template is small (~150 KB): its weight initializers are declared with no data (as external
+A template is small (150-260 KB): its weight initializers are declared with no data (as external
 data, which argmap supplies from memory), and its metadata ``argmap.weights`` maps each one to the safetensors tensor it is made from
 (base MiniLM naming, ``classifier.*`` for the stance head) and whether it is transposed. At load
 time argmap builds those tensors in numpy from the checked model files (argmap/onnx_models.py).
 The export runs on weights set to distinct random values, so the map found by matching values
 is unambiguous. Dev-time only (needs torch); the templates are listed in resources/manifest.json.
 
+An architecture named ``NAME-int8.onnx`` in ``onnx_models.TEMPLATES`` also gets a pre-quantized
+template: the graph onnxruntime's ``quantize_dynamic`` makes of it (as ``onnx_models.quantize``),
+whose int8 weights, scales and zero points are stubs too, mapped to ``[tensor, transposed, part]``;
+every stub's data is checked against what argmap computes for it (``onnx_models.initializers``).
+
 - ``bert-mean-pool``: BERT -> attention-masked mean pooling -> L2 normalisation (the bundled
-  all-MiniLM-L6-v2 embedder and argmap's question encoder).
+  all-MiniLM-L6-v2 embedder and argmap's question encoder); also ``bert-mean-pool-int8``.
 - ``bert-seq-cls``: BERT -> pooler -> three-way classifier logits (argmap's stance model).
 """
 from __future__ import annotations
@@ -29,7 +34,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from argmap.onnx_models import EXTERNAL, INPUTS, TEMPLATE_DIR, WEIGHTS_KEY  # noqa: E402
+from argmap.onnx_models import EXTERNAL, INPUTS, TEMPLATE_DIR, TEMPLATES, WEIGHTS_KEY  # noqa: E402
 
 SMALL = 4096  # initializers up to this many elements that match no weight stay in the template
 
@@ -75,17 +80,64 @@ def _source_name(key: str, strip: str) -> str:
 
 def _stub(name: str, a: np.ndarray):
     """An initializer with no data: marked external, supplied in memory at load time."""
-    from onnx import TensorProto
+    from onnx import TensorProto, helper
 
-    t = TensorProto(name=name, data_type=TensorProto.FLOAT, dims=a.shape, data_location=TensorProto.EXTERNAL)
+    t = TensorProto(name=name, data_type=helper.np_dtype_to_tensor_dtype(a.dtype), dims=a.shape,
+                    data_location=TensorProto.EXTERNAL)
     for key, value in (("location", EXTERNAL), ("offset", "0"), ("length", str(a.nbytes))):
         entry = t.external_data.add()
         entry.key, entry.value = key, value
     return t
 
 
-def export(name: str, module, output: str, strip: str) -> bytes:
-    """The template's bytes: the exported graph, weights left out, the map in its metadata."""
+def _template(model, weights: dict, state: dict) -> bytes:
+    """``model`` with the initializers ``weights`` maps (``[tensor, transposed]``, or
+    ``[tensor, transposed, int8 part]``) made stubs and the map in its metadata; each stub's
+    data checked against what argmap will compute for it from ``state``."""
+    from onnx import numpy_helper
+
+    from argmap.onnx_models import initializers
+
+    del model.metadata_props[:]
+    entry = model.metadata_props.add()
+    entry.key, entry.value = WEIGHTS_KEY, json.dumps(weights, sort_keys=True)
+    computed = initializers(model, state)
+    kept = []
+    for init in model.graph.initializer:
+        if init.name in weights:
+            a = numpy_helper.to_array(init)
+            if a.dtype != computed[init.name].dtype or not np.array_equal(a, computed[init.name]):
+                raise SystemExit(f"initializer {init.name}: argmap would not compute the same data")
+            kept.append(_stub(init.name, a))
+        else:
+            kept.append(init)
+    del model.graph.initializer[:]
+    model.graph.initializer.extend(kept)
+    model.producer_name, model.producer_version = "argmap scripts/export_onnx.py", ""
+    return model.SerializeToString(deterministic=True)
+
+
+def _quantized(model, weights: dict) -> tuple:
+    """``model`` (weights filled in) through onnxruntime's quantize_dynamic, as argmap's
+    ``onnx_models.quantize``, and its weight map: each quantized weight's int8 parts added."""
+    import onnx
+
+    from argmap.onnx_models import INT8_PARTS, quantize
+
+    out = onnx.load_from_string(quantize(onnx.ModelProto.FromString(model.SerializeToString()), {}))
+    names = {init.name for init in out.graph.initializer}
+    mapped = {}
+    for name, (src, transposed) in weights.items():
+        if name in names:
+            mapped[name] = [src, transposed]
+        elif f"{name}_quantized" in names:
+            mapped.update({f"{name}_{part}": [src, transposed, part] for part in INT8_PARTS})
+    return out, mapped
+
+
+def export(name: str, module, output: str, strip: str, int8: bool) -> dict[str, bytes]:
+    """The templates' bytes (``name``, and ``name-int8`` if ``int8``): the exported graph,
+    weights left out, the map in its metadata."""
     import onnx
     import torch
     from onnx import numpy_helper
@@ -111,28 +163,23 @@ def export(name: str, module, output: str, strip: str) -> bytes:
         sources[digest(a)] = [key, False]
         if a.ndim == 2:
             sources.setdefault(digest(a.T), [key, True])
-    weights, kept = {}, []
+    weights = {}
     for init in model.graph.initializer:
         a = numpy_helper.to_array(init)
         src = sources.get(digest(a)) if a.dtype == np.float32 else None
         if src is not None:
             weights[init.name] = src
-            kept.append(_stub(init.name, a))
         elif a.size > SMALL:
             raise SystemExit(f"{name}: initializer {init.name} {a.shape} matches no weight")
-        else:
-            kept.append(init)
     unused = {"pooler.dense.weight", "pooler.dense.bias"} if output == "embedding" else set()
     missing = set(state) - {k for k, _ in weights.values()} - unused
     if missing:
         raise SystemExit(f"{name}: weights not found in the graph: {sorted(missing)}")
-    del model.graph.initializer[:]
-    model.graph.initializer.extend(kept)
-    model.producer_name, model.producer_version = "argmap scripts/export_onnx.py", ""
-    del model.metadata_props[:]
-    entry = model.metadata_props.add()
-    entry.key, entry.value = WEIGHTS_KEY, json.dumps(weights, sort_keys=True)
-    return model.SerializeToString(deterministic=True)
+    out = {}
+    if int8:
+        out[f"{name}-int8"] = _template(*_quantized(model, weights), state)
+    out[name] = _template(model, weights, state)
+    return out
 
 
 def main() -> int:
@@ -141,8 +188,10 @@ def main() -> int:
     args = ap.parse_args()
     stale = []
     TEMPLATE_DIR.mkdir(parents=True, exist_ok=True)
+    templates = {}
     for name, (module, output, strip) in _models().items():
-        data = export(name, module, output, strip)
+        templates.update(export(name, module, output, strip, f"{name}-int8.onnx" in TEMPLATES))
+    for name, data in sorted(templates.items()):
         path = TEMPLATE_DIR / f"{name}.onnx"
         if args.check:
             if not path.is_file() or path.read_bytes() != data:

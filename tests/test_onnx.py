@@ -1,6 +1,7 @@
 """argmap's models under ONNX Runtime (argmap/onnx_models.py): the LoRA merge (fast, synthetic
-tensors) and, on the real models (integration), the same numbers as sentence-transformers and
-torch, whatever the batch, with no torch imported by the commands that only infer."""
+tensors), the pre-quantized int8 encoder equal to onnxruntime's quantizer (fast, no torch) and,
+on the real models (integration), the same numbers as sentence-transformers and torch, whatever
+the batch, with no torch imported by the commands that only infer."""
 import json
 import shutil
 import subprocess
@@ -102,7 +103,7 @@ def test_embedder_equals_sentence_transformers():
 def test_question_encoder_equals_sentence_transformers():
     from argmap.question import QuestionEncoder
 
-    q = QuestionEncoder()
+    q = QuestionEncoder(precision="fp32")  # it ships int8 (its config); fp32 is the reference
     _close(q.encode(TEXTS), q.sentence_transformer().encode(TEXTS, normalize_embeddings=True))
 
 
@@ -173,10 +174,10 @@ def test_inference_commands_never_import_torch(tmp_path):
 
 
 def test_unknown_precision_is_a_model_error():
-    from argmap.onnx_models import session, template
+    from argmap.onnx_models import session
 
     with pytest.raises(ModelError, match="unknown precision 'int4'"):
-        session(template("bert-mean-pool"), {}, "int4", "here")
+        session("bert-mean-pool", {}, "int4", "here")
 
 
 def test_template_not_in_the_manifest_is_refused(monkeypatch, tmp_path):
@@ -197,3 +198,66 @@ def test_int8_encoder_is_close_to_fp32_and_deterministic():
     one, two = (OnnxEncoder(DEFAULT_MODEL, precision="int8").encode(TEXTS) for _ in range(2))
     assert np.array_equal(one, two)
     assert (one * fp32).sum(1).min() > 0.95 and np.allclose(np.linalg.norm(one, axis=1), 1, atol=1e-5)
+
+
+# ------------------------------------------------------------------ int8: pre-quantized template
+
+
+def test_quantize_weight_equals_onnxruntimes_quantizer():
+    from onnx import TensorProto
+    from onnxruntime.quantization.quant_utils import quantize_data
+
+    from argmap.onnx_models import quantize_weight
+
+    rng = np.random.default_rng(4)
+    w = (rng.normal(size=(64, 9)) * 0.05).astype(np.float32)
+    w[:, 1] = 0                                      # an all-zero channel: scale 1
+    w[:, 2] = np.r_[127, np.arange(63) - 31.5]        # scale 1, halves: rounded half to even
+    w[:, 3] = 1e-40                                  # below float32's smallest normal
+    q, scale, zero = quantize_weight(w)
+    for c in range(w.shape[1]):
+        z, s, qc = quantize_data(w[:, c], TensorProto.INT8, symmetric=True)
+        assert q[:, c].tobytes() == qc.astype(np.int8).tobytes()
+        assert scale[c:c + 1].tobytes() == np.asarray(s, np.float32).reshape(1).tobytes() and zero[c] == z
+    assert q.dtype == zero.dtype == np.int8 and scale.dtype == np.float32
+
+
+@pytest.fixture(scope="module", params=["base", "question adapter"])
+def int8_encoders(request):
+    """(the pre-quantized int8 session, quantize_dynamic's model bytes, tokenizer.json) of the
+    bundled MiniLM, or of it with the question encoder's LoRA adapter merged."""
+    import onnx
+
+    from argmap import question
+    from argmap.onnx_models import bundled_weights, initializers, quantize, session, template
+
+    adapter = question.model_files(None, question.ADAPTER_FILES) if request.param != "base" else None
+    weights, tokenizer = bundled_weights(adapter)
+    fp32 = onnx.load_from_string(template("bert-mean-pool"))
+    return session("bert-mean-pool", weights, "int8"), quantize(fp32, initializers(fp32, weights)), tokenizer
+
+
+def test_prequantized_int8_tensors_equal_quantize_dynamics(int8_encoders):
+    import onnx
+    from onnx import numpy_helper
+
+    sess, quantized, _ = int8_encoders
+    ours = {name: value.numpy() for name, value in sess.argmap_weights.items()}
+    theirs = {t.name: numpy_helper.to_array(t) for t in onnx.load_from_string(quantized).graph.initializer}
+    int8 = [name for name, a in theirs.items() if a.dtype == np.int8]
+    assert len(int8) == 2 * 36 and set(int8) <= set(ours)  # 6 layers x 6 MatMuls: weights, zero points
+    for name, a in ours.items():
+        assert a.dtype == theirs[name].dtype and a.shape == theirs[name].shape, name
+        assert a.tobytes() == theirs[name].tobytes(), name
+
+
+def test_prequantized_int8_encoder_equals_quantize_dynamics(int8_encoders):
+    import onnxruntime as ort
+
+    from argmap.onnx_models import OnnxBert
+
+    sess, quantized, tokenizer = int8_encoders
+    theirs = ort.InferenceSession(quantized, providers=["CPUExecutionProvider"])
+    ours, ref = (OnnxBert(s, tokenizer, 256).run(TEXTS) for s in (sess, theirs))
+    assert ours.shape == ref.shape == (len(TEXTS), 384)
+    assert np.abs(ours - ref).max() <= 1e-6

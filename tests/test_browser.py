@@ -98,6 +98,23 @@ class Page:
         self.js("arguments[0].scrollIntoView({block: 'center'});", element)
         element.click()
 
+    def fresh(self, step, what: str):
+        """``step()`` again while the page re-renders what it holds (a stale element), up to WAIT."""
+        from selenium.common.exceptions import StaleElementReferenceException
+
+        end = time.monotonic() + WAIT
+        while True:
+            try:
+                return step()
+            except StaleElementReferenceException:
+                if time.monotonic() > end:
+                    raise AssertionError(f"{what}: the page kept re-rendering for {WAIT:.0f} s") from None
+                time.sleep(0.05)
+
+    def text(self, css: str) -> str:
+        """The text of the first element ``css`` as the page shows it now ("" if none)."""
+        return self.js("const e = document.querySelector(arguments[0]); return e ? e.textContent : '';", css)
+
     def hash(self) -> str:
         return unquote(self.js("return location.hash;"))
 
@@ -179,8 +196,7 @@ def walk(page: Page, data: dict) -> None:
     sided = next((i for i, x in enumerate(data["issues"]) if x["sided"] and x["map"]), 0)
     issue = data["issues"][sided]
     page.js("location.hash = arguments[0];", "#/")
-    link = page.wait(f'.issue-card h2 a[href="#/issue/{issue["id"]}"]')[0]
-    page.click(link)
+    page.fresh(lambda: page.click(page.wait(f'.issue-card h2 a[href="#/issue/{issue["id"]}"]')[0]), "the issue link")
     page.wait_for(lambda: page.hash() == f"#/issue/{issue['id']}", "the issue's route")
     assert issue["label"] in page.wait("h1")[0].text
     if issue["map"]:
@@ -197,9 +213,13 @@ def walk(page: Page, data: dict) -> None:
     page.wait(".issue-card")
 
     # an analyst: their claims, who they agree and clash with
-    chip = page.wait(".issue-card .chip")[0]
-    name = chip.get_attribute("data-analyst")
-    page.click(chip)
+    def open_analyst():
+        chip = page.wait(".issue-card .chip")[0]
+        name = chip.get_attribute("data-analyst")
+        page.click(chip)
+        return name
+
+    name = page.fresh(open_analyst, "an analyst chip")
     page.wait_for(lambda: page.hash() == f"#/analyst/{name}", "the analyst's route")
     assert page.wait("h1 .chip")[0].get_attribute("title") == name
     mine = [c for c in data["claims"] if data["analysts"][c["a"]]["name"] == name]
@@ -215,26 +235,31 @@ def walk(page: Page, data: dict) -> None:
         sum(w.lower() in c["text"].lower() for c in data["claims"]) if len(w) > 4 else 0))
     page.d.switch_to.active_element.send_keys(word, Keys.ENTER)
     page.wait_for(lambda: page.hash().startswith("#/search"), "the search route")
-    count = page.wait("#result-count")[0]
-    page.wait_for(lambda: "match" in count.text, "the result count")
+    page.wait("#result-count")
+    page.wait_for(lambda: "match" in page.text("#result-count"), "the result count")
     results = page.d.find_elements(By.CSS_SELECTOR, ".results > .claim")
     expected = [c for c in data["claims"] if word.lower() in c["text"].lower()]
     assert len(results) == len(expected) > 0
-    assert page.js("return document.getElementById('announce').textContent;") == count.text
+    assert page.text("#announce") == page.text("#result-count")
     who = data["analysts"][expected[0]["a"]]["name"]
     Select(page.d.find_element(By.ID, "f-analyst")).select_by_value(who)
     narrowed = [c for c in expected if data["analysts"][c["a"]]["name"] == who]
     page.wait_for(lambda: len(page.d.find_elements(By.CSS_SELECTOR, ".results > .claim")) == len(narrowed),
                   "the analyst filter")
-    assert {e.get_attribute("data-analyst") for e in page.d.find_elements(By.CSS_SELECTOR, ".results .chip")} == {who}
+    assert page.fresh(lambda: {e.get_attribute("data-analyst") for e in
+                               page.d.find_elements(By.CSS_SELECTOR, ".results .chip")}, "the results") == {who}
     assert "analyst=" in page.js("return location.hash;")
     page.check_clean("search")
     page.shot("search")
 
     # a claim's source: its document, the claim highlighted, in view and focused
-    target = page.d.find_elements(By.CSS_SELECTOR, ".results > .claim a.quote")[-1]
-    claim_id = target.find_element(By.XPATH, "..").get_attribute("data-claim")
-    page.click(target)
+    def open_claim():
+        target = page.d.find_elements(By.CSS_SELECTOR, ".results > .claim a.quote")[-1]
+        claim_id = target.find_element(By.XPATH, "..").get_attribute("data-claim")
+        page.click(target)
+        return claim_id
+
+    claim_id = page.fresh(open_claim, "a result's quote")
     page.wait_for(lambda: page.hash() == f"#/claim/{claim_id}", "the claim's route")
     mark = page.wait("mark.hl.current", "the highlighted claim")[0]
     assert mark.get_attribute("data-claim") == claim_id

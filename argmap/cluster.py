@@ -21,8 +21,6 @@ the same clustering. Cluster ids are numbered by size (largest first), ties by s
 
 Optional cap: with ``max_cluster_size``, a cluster larger than that is clustered again on
 its own at ``threshold + split_step`` (recursively), so broad issues split into readable ones.
-A cluster inside one exact tree is split by cutting that tree higher (average linkage of a
-subtree's items alone is that subtree), so no similarity is computed twice.
 
 Optional refinement: ``pair_scores`` (an n x n dense array with NaN for "no score", or a
 scipy sparse matrix whose stored entries are the scored pairs), e.g. the trained pair
@@ -112,25 +110,17 @@ def _sub_scores(P, idx: np.ndarray):
     return P[np.ix_(idx, idx)] if isinstance(P, np.ndarray) else P[idx][:, idx]
 
 
-def _linkage(S: np.ndarray):
-    """The average-linkage tree (scipy's Z) of a similarity matrix; None for one item."""
-    if S.shape[0] == 1:
-        return None
-    from scipy.cluster.hierarchy import linkage
+def _average_linkage(S: np.ndarray, threshold: float) -> np.ndarray:
+    n = S.shape[0]
+    if n == 1:
+        return np.zeros(1, dtype=np.int64)
+    from scipy.cluster.hierarchy import fcluster, linkage
     from scipy.spatial.distance import squareform
 
     D = np.clip(1.0 - S.astype(np.float64), 0.0, 2.0)
     D = (D + D.T) / 2
     np.fill_diagonal(D, 0.0)
-    return linkage(squareform(D, checks=False), method="average")
-
-
-def _cut(Z, n: int, threshold: float) -> np.ndarray:
-    """Flat clusters (0-based) of an average-linkage tree of ``n`` items cut at ``threshold``."""
-    if Z is None:
-        return np.zeros(n, dtype=np.int64)
-    from scipy.cluster.hierarchy import fcluster
-
+    Z = linkage(squareform(D, checks=False), method="average")
     return fcluster(Z, t=1.0 - threshold + 1e-9, criterion="distance").astype(np.int64) - 1
 
 
@@ -183,9 +173,9 @@ class IssueClusterer:
                 P = sp.csr_matrix(pair_scores)[order][:, order]
             else:
                 P = np.asarray(pair_scores, dtype=np.float32)[np.ix_(order, order)]
-        raw, trees = self._cluster(Xs, P) if n else (np.zeros(0, dtype=np.int64), None)
+        raw = self._cluster(Xs, P) if n else np.zeros(0, dtype=np.int64)
         if self.max_cluster_size and n:
-            raw = self._split(Xs, P, raw, self.threshold, trees)
+            raw = self._split(Xs, P, raw, self.threshold)
 
         # small clusters -> -1; number by size desc, then smallest (sorted) position
         labels_sorted = np.full(n, -1, dtype=np.int64)
@@ -212,31 +202,28 @@ class IssueClusterer:
 
     # ------------------------------------------------------------ internals
 
-    def _cluster(self, X: np.ndarray, P, threshold: float | None = None) -> tuple[np.ndarray, "_Trees"]:
+    def _cluster(self, X: np.ndarray, P, threshold: float | None = None) -> np.ndarray:
         """Average linkage cut at ``threshold`` (default: the clusterer's): exact up to
         ``dense_limit`` items, in k-means blocks merged by their means beyond, so memory stays
-        O(n * dense_limit) however large the group. Returns the labels and the trees cut."""
+        O(n * dense_limit) however large the group."""
         t = self.threshold if threshold is None else threshold
         n = X.shape[0]
-        blocks = [np.arange(n)] if n <= self.dense_limit else self._blocks(X, np.arange(n))
-        trees = _Trees(n)
+        if n <= self.dense_limit:
+            return _average_linkage(similarity_matrix(X, P, self.pair_weight), t)
+        blocks = self._blocks(X, np.arange(n))
         labels = np.empty(n, dtype=np.int64)
         nxt = 0
         for idx in blocks:
-            trees.add(idx, _linkage(similarity_matrix(X[idx], _sub_scores(P, idx), self.pair_weight)))
-            lab = trees.cut(idx, t)
+            sub = _sub_scores(P, idx)
+            lab = _average_linkage(similarity_matrix(X[idx], sub, self.pair_weight), t)
             labels[idx] = lab + nxt
             nxt += int(lab.max()) + 1
-        if len(blocks) > 1:
-            labels = self._merge(X, labels, blocks, t)
-        return labels, trees
+        return self._merge(X, labels, blocks, t)
 
-    def _split(self, X: np.ndarray, P, raw: np.ndarray, threshold: float, trees: "_Trees") -> np.ndarray:
+    def _split(self, X: np.ndarray, P, raw: np.ndarray, threshold: float) -> np.ndarray:
         """Re-cluster each cluster larger than max_cluster_size at a threshold split_step higher,
         recursively, so no issue outgrows a readable map; a cluster that is still too large at
-        a threshold near 1 (near-duplicates) is left as it is. A cluster inside one tree is
-        that tree cut higher (average linkage of a subtree's items alone is the subtree);
-        one merged across blocks is clustered again."""
+        a threshold near 1 (near-duplicates) is left as it is."""
         out = raw.copy()
         nxt = int(raw.max()) + 1
         t = threshold + self.split_step
@@ -245,12 +232,8 @@ class IssueClusterer:
             if len(idx) <= self.max_cluster_size or t >= 0.999:
                 continue
             sub = _sub_scores(P, idx)
-            inside = trees.within(idx)
-            if inside is not None:
-                lab = inside.cut(np.arange(len(idx)), t)
-            else:  # a group merged across blocks can be far past dense_limit
-                lab, inside = self._cluster(X[idx], sub, t)
-            lab = self._split(X[idx], sub, lab, t, inside)
+            lab = self._cluster(X[idx], sub, t)  # a group merged across blocks can be far past dense_limit
+            lab = self._split(X[idx], sub, lab, t)
             out[idx] = lab + nxt
             nxt += int(lab.max()) + 1
         return out
@@ -280,9 +263,7 @@ class IssueClusterer:
 
         rng = np.random.default_rng(self.random_state)
         sample = np.sort(rng.choice(len(X), size=min(len(X), max(SEED_SAMPLE, 4 * k)), replace=False))
-        # float64 in: scikit-learn's float32 path upcasts chunk by chunk, about 15x slower
-        _, picked = kmeans_plusplus(X[sample].astype(np.float64), k, random_state=self.random_state)
-        return X[sample[picked]]
+        return kmeans_plusplus(X[sample], k, random_state=self.random_state)[0]
 
     def _merge(self, X: np.ndarray, labels: np.ndarray, blocks, threshold: float) -> np.ndarray:
         """Merge clusters of different blocks whose average pairwise cosine >= threshold."""
@@ -299,58 +280,16 @@ class IssueClusterer:
         cblock = np.empty(m, dtype=np.int64)
         cblock[labels] = block_of
 
-        # a block's clusters are compared with the clusters of later blocks only: each pair once,
-        # none within a block (joins are transitive: the merged clusters are connected components)
-        by_block = np.argsort(cblock, kind="stable")
-        ends = np.searchsorted(cblock[by_block], np.arange(len(blocks)), side="right")
-        rows, cols = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
-        lo = 0
-        for end in ends.tolist():
-            later = by_block[end:]
-            if not len(later):
-                break
-            step = max(1, (1 << 24) // len(later))  # similarities held at once
-            for s in range(lo, end, step):
-                here = by_block[s:min(s + step, end)]
-                r, c = np.nonzero(means[here] @ means[later].T >= threshold)
-                rows.append(here[r])
-                cols.append(later[c])
-            lo = end
+        rows, cols = [], []
+        step = max(1, (1 << 24) // m)  # similarities held at once
+        for s in range(0, m, step):  # joins are transitive: the merged clusters are connected components
+            r, c = np.nonzero(means[s:s + step] @ means.T >= threshold)
+            r = r + s
+            keep = (r < c) & (cblock[r] != cblock[c])
+            rows.append(r[keep])
+            cols.append(c[keep])
         rows, cols = np.concatenate(rows), np.concatenate(cols)
         _, comp = connected_components(coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(m, m)), directed=False)
         first = np.full(comp.max() + 1, m, dtype=np.int64)
         np.minimum.at(first, comp, np.arange(m))  # each merged cluster is named by its smallest member
         return first[comp][labels]
-
-
-class _Trees:
-    """The average-linkage trees cut for ``n`` items: item i is leaf ``leaf[i]`` of tree
-    ``of[i]`` (-1: none). Each tree's cuts are cached by threshold."""
-
-    def __init__(self, n: int):
-        self.of = np.full(n, -1, dtype=np.int64)
-        self.leaf = np.zeros(n, dtype=np.int64)
-        self.trees: list[list] = []  # [Z, number of leaves, {threshold: flat clusters}]
-
-    def add(self, idx: np.ndarray, Z) -> None:
-        self.of[idx] = len(self.trees)
-        self.leaf[idx] = np.arange(len(idx))
-        self.trees.append([Z, len(idx), {}])
-
-    def cut(self, idx: np.ndarray, threshold: float) -> np.ndarray:
-        """The flat clusters at ``threshold`` of the items ``idx`` (all of one tree), from 0."""
-        Z, leaves, cuts = self.trees[self.of[idx[0]]]
-        if threshold not in cuts:
-            cuts[threshold] = _cut(Z, leaves, threshold)
-        return np.unique(cuts[threshold][self.leaf[idx]], return_inverse=True)[1].astype(np.int64)
-
-    def within(self, idx: np.ndarray) -> "_Trees | None":
-        """The items ``idx``, renumbered from 0, on their one tree; None if they span several."""
-        tree = self.of[idx]
-        if tree[0] < 0 or (tree != tree[0]).any():
-            return None
-        view = _Trees(len(idx))
-        view.of[:] = 0
-        view.leaf = self.leaf[idx]
-        view.trees = [self.trees[tree[0]]]  # shared, cuts included
-        return view

@@ -138,8 +138,8 @@ def test_a_group_merged_past_dense_limit_is_split_in_blocks_never_densely(monkey
     centers = base + 0.8 * rng.normal(size=(60, 32)).astype(np.float32)
     X = centers[rng.integers(0, 60, 1500)] + 0.5 * rng.normal(size=(1500, 32)).astype(np.float32)
     largest = []
-    real = cluster._linkage
-    monkeypatch.setattr(cluster, "_linkage", lambda S: largest.append(len(S)) or real(S))
+    real = cluster._average_linkage
+    monkeypatch.setattr(cluster, "_average_linkage", lambda S, t: largest.append(len(S)) or real(S, t))
     cl = IssueClusterer(threshold=0.45, max_cluster_size=20, dense_limit=200).fit(X, keys=[f"{i:05d}" for i in range(1500)])
     assert max(largest) <= 200
     sizes = np.bincount(cl.labels_[cl.labels_ >= 0])
@@ -149,9 +149,9 @@ def test_a_group_merged_past_dense_limit_is_split_in_blocks_never_densely(monkey
 
 
 def test_merge_joins_exactly_the_cross_block_clusters_whose_mean_similarity_reaches_the_threshold():
-    """_merge compares each block's clusters with later blocks' only; the result must equal the
-    plain definition: every pair of clusters from different blocks with mean·mean >= threshold
-    joined, transitively, each merged cluster named by its smallest member cluster."""
+    """_merge (in chunks, as connected components) must equal the plain definition: every pair
+    of clusters from different blocks with mean·mean >= threshold joined, transitively, each
+    merged cluster named by its smallest member cluster."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -182,11 +182,11 @@ def test_merge_joins_exactly_the_cross_block_clusters_whose_mean_similarity_reac
 
 def _recluster_reference(X, threshold, cap, step=0.05):
     """The cap's definition: cluster, then cluster each oversized cluster again on its own at
-    threshold + step, recursively (what _split does by cutting the same tree higher)."""
-    from argmap.cluster import _cut, _linkage
+    threshold + step, recursively."""
+    from argmap.cluster import _average_linkage
 
     def run(idx, t):
-        lab = _cut(_linkage(similarity_matrix(X[idx])), len(idx), t)
+        lab = _average_linkage(similarity_matrix(X[idx]), t)
         out, nxt = lab.copy(), lab.max() + 1
         for c in np.unique(lab):
             sub = np.flatnonzero(lab == c)
@@ -204,7 +204,7 @@ def _same_partition(a, b):
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_splitting_by_cutting_the_tree_higher_equals_clustering_each_oversized_cluster_again(seed):
+def test_the_cap_splits_each_oversized_cluster_by_clustering_it_again_higher(seed):
     rng = np.random.default_rng(seed)
     centers = rng.normal(size=(6, 16)).astype(np.float32)
     X = centers[rng.integers(0, 6, 150)] + 0.7 * rng.normal(size=(150, 16)).astype(np.float32)

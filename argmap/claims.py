@@ -24,6 +24,7 @@ from .models import Claim, Paragraph
 from .readings import reading
 
 EXTRACTOR = "claims-8"  # bump when extraction changes, so unchanged files are re-extracted
+PARALLEL_PARAGRAPHS = 1000  # from this many paragraphs in one ingest, spaCy reads them in two processes
 
 SPEECH_VERBS = {
     "say", "tell", "add", "note", "argue", "warn", "explain", "write", "stress", "insist",
@@ -414,10 +415,12 @@ def _speaker_segments(doc, quotes, speaker: _Speaker, base: str) -> list[tuple[i
 # ---------------------------------------------------------------- the stage
 
 def parse_paragraphs(texts: Iterable[str], count: int) -> Iterator:
-    """spaCy docs of ``texts`` (``count`` of them), in order, read in one stream. One process:
-    spaCy's worker processes (``n_process=2``) left an ingest hanging when the disk filled up
-    (the fault suite), for no measurable gain on 2 busy cores."""
-    return nlp().pipe(texts, batch_size=64)
+    """spaCy docs of ``texts`` (``count`` of them), in order, read in one stream: from
+    PARALLEL_PARAGRAPHS on, in worker processes (one per core, at most two; argmap/workers.py
+    stops them however the ingest ends). The caller closes the generator when it stops early."""
+    from .workers import cores, pipe
+
+    return pipe(nlp(), texts, min(2, cores()) if count >= PARALLEL_PARAGRAPHS else 1)
 
 
 def extract_claims(parsed: ParsedDocument, progress: Callable[[int, int], None] | None = None,

@@ -63,14 +63,17 @@ def ingest(paths: Iterable[Path | str], store: Store,
     total = sum(len(pars) for *_, pars in todo)
     docs = parse_paragraphs((p.text for *_, pars in todo for p in pars), total) if todo else iter(())  # no spaCy when nothing changed
     paths_read = [path for _, path, *_ in todo]
-    for path, (slot, _, parsed, state, pars) in zip(progress(paths_read) if progress else paths_read, todo):
-        try:
-            claims = extract_claims(parsed, (lambda done, n, path=path: tick(path, done, n)) if tick else None,
-                                    docs=docs, pars=pars)
-            if not claims:
-                raise InputError(path, "no claims found: the text has no complete sentences")
-            store.replace_document(parsed.document, parsed.text, claims, EXTRACTOR)
-            slots[slot] = IngestResult(str(path), "replaced" if state else "added", parsed.document.id, len(claims))
-        except InputError as e:
-            slots[slot] = IngestResult(e.path, "error", problem=e.problem)
+    try:
+        for path, (slot, _, parsed, state, pars) in zip(progress(paths_read) if progress else paths_read, todo):
+            try:
+                claims = extract_claims(parsed, (lambda done, n, path=path: tick(path, done, n)) if tick else None,
+                                        docs=docs, pars=pars)
+                if not claims:
+                    raise InputError(path, "no claims found: the text has no complete sentences")
+                store.replace_document(parsed.document, parsed.text, claims, EXTRACTOR)
+                slots[slot] = IngestResult(str(path), "replaced" if state else "added", parsed.document.id, len(claims))
+            except InputError as e:
+                slots[slot] = IngestResult(e.path, "error", problem=e.problem)
+    finally:
+        getattr(docs, "close", lambda: None)()  # spaCy's worker processes stop now, not at exit
     return results + [r for r in slots if r is not None]

@@ -41,32 +41,48 @@ RELATION_WEIGHT = 0.7
 HEADLINE_CHARS = 100
 
 
+_TOKEN = re.compile(r"(?u)\b[A-Za-z][\w-]+\b")
+
+
+def _stop_words() -> frozenset[str]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS) | {"said", "says", "just", "like", "does", "did", "make", "way", "also", "s"}
+
+
 class PhraseCounter:
     """Claim-level document frequencies of 1-4 word phrases over a whole corpus, counted once,
-    so each issue's key phrases are scored against the rest of the corpus without recounting."""
+    so each issue's key phrases are scored against the rest of the corpus without recounting.
+    Only phrases that can be key phrases are counted: none starts or ends with a stop word, and
+    a single word has more than two letters (words as scikit-learn's default token pattern
+    finds them in the lower-cased text; phrases are their runs, joined by a space)."""
 
     def __init__(self, texts: Sequence[str]):
         from sklearn.feature_extraction.text import CountVectorizer
 
-        self.vec = CountVectorizer(ngram_range=(1, 4), token_pattern=r"(?u)\b[A-Za-z][\w-]+\b",
-                                   lowercase=True, binary=True)
+        stop = _stop_words()
+
+        def phrases(text: str) -> list[str]:
+            words = _TOKEN.findall(text.lower())
+            keep = [w not in stop for w in words]
+            out = [w for w, k in zip(words, keep) if k and len(w) > 2]
+            for n in range(2, 5):
+                out += [" ".join(words[i:i + n]) for i in range(len(words) - n + 1) if keep[i] and keep[i + n - 1]]
+            return out
+
+        self.vec = CountVectorizer(analyzer=phrases, binary=True)
         try:
             self.counts = self.vec.fit_transform(list(texts)).tocsr()
             self.vocab = self.vec.get_feature_names_out()
         except ValueError:  # no words at all
             self.counts, self.vocab = None, np.array([])
         self.total = np.asarray(self.counts.sum(axis=0)).ravel() if self.counts is not None else np.zeros(0)
-        self.length = np.full(len(self.vocab), -1, dtype=np.int64)  # words per phrase, 0: never a key phrase
+        self.length = np.full(len(self.vocab), -1, dtype=np.int64)  # words per phrase, worked out when needed
 
     def _words(self, columns: np.ndarray) -> np.ndarray:
-        """Words in each phrase, 0 for one that starts or ends with a stop word or has at most two
-        characters; worked out once per phrase."""
-        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-        stop = set(ENGLISH_STOP_WORDS) | {"said", "says", "just", "like", "does", "did", "make", "way", "also", "s"}
+        """Words in each phrase."""
         for c in columns[self.length[columns] < 0].tolist():
-            words = self.vocab[c].split()
-            self.length[c] = 0 if words[0] in stop or words[-1] in stop or len(self.vocab[c]) <= 2 else len(words)
+            self.length[c] = self.vocab[c].count(" ") + 1
         return self.length[columns]
 
     def keyphrases(self, rows: Sequence[int], texts: Sequence[str], k: int = 3) -> list[str]:

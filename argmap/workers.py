@@ -1,0 +1,97 @@
+"""spaCy in worker processes, stopped cleanly whatever happens to the ingest that reads them.
+
+``pipe`` reads texts with spaCy in N forked processes (``concurrent.futures``'
+ProcessPoolExecutor; each worker has the parent's pipeline, copied on write), batch by batch,
+a few batches ahead, and yields the docs in order (sent back as ``Doc.to_bytes``, as spaCy's
+own ``n_process`` does). Not spaCy's ``n_process`` itself: its workers inherit the other ends
+of its pipes, so when the reader stops early (a full disk, a bad file, Ctrl-C) a worker blocked
+on a full pipe never sees it closed and the ingest hangs at exit. Here:
+
+- the reader stopping (the generator closed, or dropped) cancels the batches not started and
+  waits for the running ones (one batch each);
+- Ctrl-C reaches the workers too: they ignore SIGINT (the parent stops them) and their stderr
+  goes to /dev/null (a worker's exception comes back to the parent, which raises it);
+- a parent killed outright (SIGKILL) would leave them waiting: on Linux they get SIGTERM when
+  it dies (``prctl(PR_SET_PDEATHSIG)``).
+"""
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from collections import deque
+from itertools import islice
+from typing import Iterable, Iterator
+
+_STARTING = False  # true while this module's pipe forks its workers
+
+
+def _in_worker() -> None:
+    """Runs in every child forked by this process; acts only in this module's workers."""
+    if not _STARTING:
+        return
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):  # pragma: no cover - no prctl: the other two guards stand
+            pass
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_in_worker)
+
+
+def cores() -> int:
+    """The cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+_NLP = None  # the pipeline the workers run (set before they are forked)
+
+
+def _parse(texts: list[str]) -> list[bytes]:
+    return [doc.to_bytes() for doc in _NLP.pipe(texts)]
+
+
+def pipe(nlp, texts: Iterable[str], workers: int, batch_size: int = 64) -> Iterator:
+    """``nlp.pipe(texts)`` in ``workers`` processes (in this one when ``workers`` < 2), the docs
+    in order; the workers stop when the docs are all read, or when the caller stops reading and
+    closes this generator (or drops it)."""
+    global _NLP, _STARTING
+
+    if workers < 2:
+        yield from nlp.pipe(texts, batch_size=batch_size)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from spacy.tokens import Doc
+
+    batches = _batches(texts, batch_size)
+    _NLP, _STARTING = nlp, True
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    try:
+        ahead = deque(pool.submit(_parse, b) for b in islice(batches, 2 * workers))
+        while ahead:
+            done = ahead.popleft().result()
+            ahead.extend(pool.submit(_parse, b) for b in islice(batches, 1))
+            for data in done:
+                yield Doc(nlp.vocab).from_bytes(data)
+    finally:
+        _STARTING = False
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _batches(texts: Iterable[str], size: int) -> Iterator[list[str]]:
+    it = iter(texts)
+    while batch := list(islice(it, size)):
+        yield batch

@@ -14,7 +14,10 @@ int8, where a model's config asks for it: ``bert-mean-pool`` also ships pre-quan
 QInt8 MatMul weights per output channel, activations quantized per batch at run time), whose
 int8 weights, scales and zero points are computed here as that quantizer computes them
 (``quantize_weight``, bit for bit) and fed like the fp32 ones. ``bert-seq-cls`` has no int8
-template and is quantized at load time (``quantize``, seconds). Texts are tokenized with the
+template and is quantized at load time (``quantize``, seconds), after SmoothQuant where the
+model ships its activation ranges (``Int8Plan``, ``smooth``): per input channel, a scale moves
+activation outliers into the weights, exactly in fp32 arithmetic, so that the per-batch int8
+activations lose less; MatMuls it names stay fp32. Texts are tokenized with the
 ``tokenizers`` library from the checked tokenizer.json, sorted by token count and run in
 batches padded to their longest.
 
@@ -28,6 +31,7 @@ import os
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -37,6 +41,12 @@ from .errors import ModelError
 from .integrity import REINSTALL, manifest, read_files
 
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+BATCH = 16  # texts per run, fp32 (the run uses every core)
+# int8 runs one text (or pair) at a time: its activations are quantized with the range of the
+# whole run, so in a batch a text's numbers would depend on the others (and an added article
+# would not get the numbers a fresh ingest gives); alone, they depend on the text only. Runs
+# that small use a core better one thread each, one run per core at once (same numbers).
+INT8_BATCH = 1
 TEMPLATE_DIR = Path(__file__).parent / "resources" / "onnx"
 TEMPLATES = ("bert-mean-pool.onnx", "bert-mean-pool-int8.onnx", "bert-seq-cls.onnx")
 WEIGHTS_KEY = "argmap.weights"  # {initializer: [tensor, transposed]}, or [tensor, transposed, int8 part]
@@ -47,12 +57,16 @@ INT8_PARTS = ("quantized", "scale", "zero_point")  # a MatMul weight's, named "{
 
 def threads() -> int:
     """ONNX Runtime's intra-op threads: the cores this process may use (ARGMAP_THREADS overrides)."""
+    from .workers import cores
+
     if os.environ.get("ARGMAP_THREADS", "").isdigit() and int(os.environ["ARGMAP_THREADS"]) > 0:
         return int(os.environ["ARGMAP_THREADS"])
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
+    return cores()
+
+
+def layout(precision: str) -> tuple[int, int]:
+    """(texts per ONNX Runtime run, runs at once) at ``precision`` (see INT8_BATCH)."""
+    return (INT8_BATCH, threads()) if precision == "int8" else (BATCH, 1)
 
 
 def config_precision(config: dict) -> str:
@@ -111,41 +125,79 @@ def template(name: str) -> bytes:
     return read_files(TEMPLATE_DIR, [f"{name}.onnx"], "ONNX graph", REINSTALL, manifest("onnx"))[f"{name}.onnx"]
 
 
-def session(name: str, weights: Mapping[str, np.ndarray], precision: str = "fp32", where: str = "model"):
+@dataclass(frozen=True)
+class Int8Plan:
+    """How ``quantize`` makes a template int8 beyond ``quantize_dynamic``'s defaults (a model's
+    config ``inference.int8`` and its calibration file): ``act_min`` / ``act_max`` per MatMul
+    weight (its tensor name in the bundled MiniLM, e.g. ``encoder.layer.0.output.dense.weight``)
+    the smallest / largest value of each input channel of the activation that MatMul reads, on
+    calibration text; ``alpha`` SmoothQuant's migration strength; ``fp32`` the weights whose
+    MatMuls stay fp32 (SmoothQuant's scale uses the larger magnitude of the two ranges)."""
+
+    act_min: Mapping[str, np.ndarray]
+    act_max: Mapping[str, np.ndarray]
+    alpha: float = 0.5
+    fp32: tuple[str, ...] = ()
+
+
+def session(name: str, weights: Mapping[str, np.ndarray], precision: str = "fp32", where: str = "model",
+            plan: Int8Plan | None = None):
     """An ONNX Runtime CPU session of the template ``name`` with its weights supplied from
     ``weights`` (in memory, no copy into the graph). ``int8``: the pre-quantized template
-    ``{name}-int8`` where one ships, else the fp32 one quantized at load time (``quantize``)."""
+    ``{name}-int8`` where one ships (and no ``plan``), else the fp32 one quantized at load time
+    (``quantize``, with ``plan``)."""
     import onnx
     import onnxruntime as ort
 
     if precision not in PRECISIONS:
         raise ModelError(f"{where}: unknown precision {precision!r} (one of {', '.join(PRECISIONS)})")
-    prequantized = precision == "int8" and f"{name}-int8.onnx" in TEMPLATES
+    prequantized = precision == "int8" and plan is None and f"{name}-int8.onnx" in TEMPLATES
     graph = template(f"{name}-int8" if prequantized else name)
     model = onnx.load_from_string(graph)
     arrays = initializers(model, weights, where)
+    intra = threads() // layout(precision)[1]
+    try:
+        if precision == "int8" and not prequantized:
+            return ort.InferenceSession(quantize(model, arrays, plan), _options(intra), providers=["CPUExecutionProvider"])
+        return session_of(graph, arrays, intra)
+    except Exception as e:  # noqa: BLE001 - any runtime failure is one message
+        raise ModelError(f"{where}: ONNX Runtime: {e}".splitlines()[0]) from e
+
+
+def _options(intra: int | None = None):
+    import onnxruntime as ort
+
     options = ort.SessionOptions()
-    options.intra_op_num_threads = threads()
+    options.intra_op_num_threads = intra or threads()
     options.inter_op_num_threads = 1
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.log_severity_level = 3
-    try:
-        if precision == "int8" and not prequantized:
-            return ort.InferenceSession(quantize(model, arrays), options, providers=["CPUExecutionProvider"])
-        values = [ort.OrtValue.ortvalue_from_numpy(a) for a in arrays.values()]
-        options.add_external_initializers(list(arrays), values)
-        sess = ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
-        sess.argmap_weights = dict(zip(arrays, values))  # ONNX Runtime reads this memory: keep it alive
-        return sess
-    except Exception as e:  # noqa: BLE001 - any runtime failure is one message
-        raise ModelError(f"{where}: ONNX Runtime: {e}".splitlines()[0]) from e
+    return options
+
+
+def session_of(graph: bytes, arrays: Mapping[str, np.ndarray], intra: int | None = None):
+    """A session of ``graph`` (template bytes) with its external initializers from ``arrays``
+    (``intra`` threads per run, default every core)."""
+    import onnxruntime as ort
+
+    options = _options(intra)
+    values = [ort.OrtValue.ortvalue_from_numpy(a) for a in arrays.values()]
+    options.add_external_initializers(list(arrays), values)
+    sess = ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
+    sess.argmap_weights = dict(zip(arrays, values))  # ONNX Runtime reads this memory: keep it alive
+    return sess
+
+
+def weight_sources(model) -> dict[str, list]:
+    """A template's initializer name -> [tensor of the bundled MiniLM, transposed, (int8 part)]."""
+    return json.loads({p.key: p.value for p in model.metadata_props}[WEIGHTS_KEY])
 
 
 def initializers(model, weights: Mapping[str, np.ndarray], where: str = "model") -> dict[str, np.ndarray]:
     """The data of a template's external initializers, by name, as its metadata maps them: a
     tensor of ``weights`` (transposed or not), or one int8 part of it (``quantize_weight``)."""
     try:
-        names = json.loads({p.key: p.value for p in model.metadata_props}[WEIGHTS_KEY])
+        names = weight_sources(model)
         out, parts = {}, {}
         for name, (src, transposed, *part) in sorted(names.items()):
             w = np.ascontiguousarray(weights[src].T if transposed else weights[src], dtype=np.float32)
@@ -171,15 +223,65 @@ def quantize_weight(w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return q, scale, np.zeros(w.shape[1], dtype=np.int8)
 
 
-def quantize(model, arrays: Mapping[str, np.ndarray]) -> bytes:
+def smooth(model, arrays: dict[str, np.ndarray], plan: Int8Plan) -> None:
+    """SmoothQuant (Xiao et al., 2023) in place: for each activation X read by MatMuls with
+    weights W_1..W_m (Q, K and V share one), X W = (X / s)(diag(s) W) with, per input channel j,
+    s_j = max|X_j| ** alpha / max_i |W_ij| ** (1 - alpha) (max over all m weights). A Mul node
+    divides X by s; the weights in ``arrays`` are replaced (never changed in place: they may be
+    the caller's). The same function in exact arithmetic; activation outliers become weight
+    rows, which are quantized per output channel. Weights without ranges in the plan, or that
+    stay fp32, are left as they are."""
+    from onnx import helper, numpy_helper
+
+    source = {name: src for name, (src, *_) in weight_sources(model).items()}
+    groups: dict[str, list] = {}
+    for node in model.graph.node:
+        src = source.get(node.input[1]) if node.op_type == "MatMul" and len(node.input) == 2 else None
+        if src in plan.act_max and src in plan.act_min and src not in plan.fp32:
+            groups.setdefault(node.input[0], []).append(node)
+    first: dict[int, str] = {}  # node position -> the activation whose Mul goes before it
+    for x, nodes in sorted(groups.items()):
+        srcs = [source[n.input[1]] for n in nodes]
+        lo = np.min([np.asarray(plan.act_min[k], dtype=np.float64) for k in srcs], axis=0)
+        hi = np.max([np.asarray(plan.act_max[k], dtype=np.float64) for k in srcs], axis=0)
+        wmax = np.max([np.abs(arrays[n.input[1]]).max(axis=1) for n in nodes], axis=0).astype(np.float64)
+        if lo.shape != wmax.shape or hi.shape != wmax.shape:
+            raise ModelError(f"int8 calibration: {len(hi)} channels for a MatMul input of {len(wmax)}")
+        amax = np.maximum(np.abs(lo), np.abs(hi))
+        s = np.clip(np.maximum(amax, 1e-8) ** plan.alpha / np.maximum(wmax, 1e-8) ** (1 - plan.alpha), 1e-4, 1e4)
+        s = s.astype(np.float32)
+        model.graph.initializer.append(numpy_helper.from_array((1.0 / s).astype(np.float32), f"{x}/smooth_scale"))
+        for n in nodes:
+            arrays[n.input[1]] = (arrays[n.input[1]] * s[:, None]).astype(np.float32)
+            n.input[0] = f"{x}/smoothed"
+        at = min(i for i, node in enumerate(model.graph.node) if node.input and node.input[0] == f"{x}/smoothed")
+        first[at] = x
+    ordered = []
+    for i, node in enumerate(model.graph.node):
+        if i in first:
+            x = first[i]
+            ordered.append(helper.make_node("Mul", [x, f"{x}/smooth_scale"], [f"{x}/smoothed"], name=f"{x}/smooth"))
+        ordered.append(node)
+    del model.graph.node[:]
+    model.graph.node.extend(ordered)
+
+
+def quantize(model, arrays: Mapping[str, np.ndarray], plan: Int8Plan | None = None) -> bytes:
     """``model`` with ``arrays`` filled in and its MatMul weights int8 by onnxruntime's
     ``quantize_dynamic`` (symmetric, per output channel; activations quantized per batch at
-    run time): for a template with no int8 one (seconds)."""
+    run time): for a template with no int8 one, or with a ``plan`` (``smooth`` first, the plan's
+    fp32 weights' MatMuls left out), in seconds."""
     import logging
 
     from onnx import numpy_helper
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
+    arrays = dict(arrays)
+    excluded = []
+    if plan is not None:
+        smooth(model, arrays, plan)
+        fp32 = {name for name, (src, *_) in weight_sources(model).items() if src in plan.fp32}
+        excluded = [n.name for n in model.graph.node if n.op_type == "MatMul" and n.input[1] in fp32]
     keep = [t for t in model.graph.initializer if t.name not in arrays]
     del model.graph.initializer[:]
     model.graph.initializer.extend(keep + [numpy_helper.from_array(a, n) for n, a in arrays.items()])
@@ -188,7 +290,8 @@ def quantize(model, arrays: Mapping[str, np.ndarray]) -> bytes:
     try:
         with tempfile.TemporaryDirectory(prefix="argmap-int8-") as tmp:
             out = Path(tmp) / "int8.onnx"
-            quantize_dynamic(model, out, weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"])
+            quantize_dynamic(model, out, weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"],
+                             nodes_to_exclude=excluded)
             return out.read_bytes()
     finally:
         root.setLevel(level)
@@ -219,9 +322,9 @@ class Progress:
 
 class OnnxBert:
     """A BERT graph with its tokenizer: ``run(texts or pairs) -> (n, k)`` float32, in the input's
-    order, computed in batches of similar token count."""
+    order, computed in batches of similar token count, ``parallel`` batches at once."""
 
-    def __init__(self, sess, tokenizer_json: bytes, max_length: int, batch_size: int = 16):
+    def __init__(self, sess, tokenizer_json: bytes, max_length: int, batch_size: int = BATCH, parallel: int = 1):
         from tokenizers import Tokenizer
 
         self.session = sess
@@ -230,28 +333,35 @@ class OnnxBert:
         self.tokenizer.enable_truncation(max_length, strategy="longest_first")
         self.tokenizer.no_padding()
         self.pad = self.tokenizer.token_to_id("[PAD]") or 0
-        self.batch_size = batch_size
+        self.batch_size, self.parallel = batch_size, parallel
+
+    def _run(self, encodings: list) -> np.ndarray:
+        width = max(len(e.ids) for e in encodings)
+        feed = {k: np.zeros((len(encodings), width), dtype=np.int64) for k in INPUTS}
+        feed["input_ids"][:] = self.pad
+        for row, e in enumerate(encodings):
+            n = len(e.ids)
+            feed["input_ids"][row, :n] = e.ids
+            feed["attention_mask"][row, :n] = 1
+            feed["token_type_ids"][row, :n] = e.type_ids
+        return self.session.run([self.output], feed)[0]
 
     def run(self, inputs: Sequence, progress: Progress | None = None) -> np.ndarray:
+        from concurrent.futures import ThreadPoolExecutor
+
         encodings = self.tokenizer.encode_batch(list(inputs))
         order = sorted(range(len(encodings)), key=lambda i: (len(encodings[i].ids), i))
+        batches = [order[s:s + self.batch_size] for s in range(0, len(order), self.batch_size)]
         out = None
-        for s in range(0, len(order), self.batch_size):
-            idx = order[s:s + self.batch_size]
-            width = max(len(encodings[i].ids) for i in idx)
-            feed = {k: np.zeros((len(idx), width), dtype=np.int64) for k in INPUTS}
-            feed["input_ids"][:] = self.pad
-            for row, i in enumerate(idx):
-                e, n = encodings[i], len(encodings[i].ids)
-                feed["input_ids"][row, :n] = e.ids
-                feed["attention_mask"][row, :n] = 1
-                feed["token_type_ids"][row, :n] = e.type_ids
-            result = self.session.run([self.output], feed)[0]
-            if out is None:
-                out = np.zeros((len(order), result.shape[1]), dtype=np.float32)
-            out[idx] = result
-            if progress is not None:
-                progress.add(len(idx))
+        with ThreadPoolExecutor(max(1, self.parallel)) as pool:  # ONNX Runtime runs without the GIL
+            for s in range(0, len(batches), 64 * self.parallel):
+                chunk = batches[s:s + 64 * self.parallel]
+                for idx, result in zip(chunk, pool.map(lambda idx: self._run([encodings[i] for i in idx]), chunk)):
+                    if out is None:
+                        out = np.zeros((len(order), result.shape[1]), dtype=np.float32)
+                    out[idx] = result
+                    if progress is not None:
+                        progress.add(len(idx))
         if progress is not None:
             progress.close()
         return out if out is not None else np.zeros((0, 0), dtype=np.float32)
@@ -280,7 +390,7 @@ class OnnxEncoder:
         self.name = name
         self.precision = precision
         self.bert = OnnxBert(session("bert-mean-pool", weights, precision, where), tokenizer,
-                             self.MAX_LENGTH)
+                             self.MAX_LENGTH, *layout(precision))
 
     def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         if not len(texts):

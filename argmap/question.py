@@ -58,7 +58,7 @@ def model_name(path: str | Path | None = None, precision: str | None = None) -> 
     files = model_files(p, (CONFIG_FILE, ADAPTER_FILES[1]))
     cfg = _config(p, files)
     precision = precision or config_precision(cfg)
-    suffix = "" if precision == "fp32" else f"-{precision}"
+    suffix = "" if precision == "fp32" else f"-{precision}-1"  # -1: read one text at a time (onnx_models.INT8_BATCH)
     return f"{cfg.get('name', 'argmap-question')}-v{cfg.get('version', '?')}{suffix}:{sha256(files[ADAPTER_FILES[1]])[:16]}"
 
 

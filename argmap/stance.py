@@ -33,6 +33,8 @@ FORMAT = "argmap-stance"
 FORMAT_VERSION = 1
 CONFIG_FILE = "config.json"
 ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors")
+INT8_FILE = "int8_calibration.safetensors"  # activation ranges for int8 (scripts/calibrate_int8.py)
+INT8_FILES = (INT8_FILE,)  # shipped beside the adapter, in the manifest
 CLASSES = ("neither", "agree", "disagree")
 NEITHER, AGREE, DISAGREE = 0, 1, 2
 RELATE_RULE = 2  # version of relate()'s reading rule (2: the exact disagree floor); part of the model id
@@ -152,12 +154,14 @@ class StanceModel:
             if backend == "torch":
                 pairs = TorchPairs(adapter, max_length)
             else:
-                from .onnx_models import OnnxBert, bundled_weights, config_precision, session
+                from .onnx_models import OnnxBert, bundled_weights, config_precision, layout, session
 
                 where = f"{p}: cannot load the stance model"
                 weights, tokenizer = bundled_weights(adapter, where)
                 precision = config_precision(config)
-                pairs = OnnxBert(session("bert-seq-cls", weights, precision, where), tokenizer, max_length)
+                plan = int8_plan(config, p, where) if precision == "int8" else None
+                pairs = OnnxBert(session("bert-seq-cls", weights, precision, where, plan), tokenizer, max_length,
+                                 *layout(precision))
         except ModelError:
             raise
         except Exception as e:  # noqa: BLE001 - any load failure is one message
@@ -228,6 +232,30 @@ class StanceModel:
         """(n,) P(agree), one direction: how well a makes b's point. The key-point match score of
         ``argmap eval`` adds it to the plain cosine with the config's ``match_agree_weight``."""
         return self.probabilities(a, b, progress=progress)[:, AGREE].astype(np.float32)
+
+
+def int8_plan(config: dict, path: Path, where: str):
+    """The config's ``inference.int8`` (SmoothQuant's ``smooth_alpha``, the ``fp32`` weights and
+    the ``calibration`` file of activation ranges: ``{weight}:min`` and ``{weight}:max`` per
+    channel) as an ``onnx_models.Int8Plan``; None without one."""
+    from .onnx_models import Int8Plan
+
+    spec = (config.get("inference") or {}).get("int8")
+    if not spec:
+        return None
+    name = spec.get("calibration", INT8_FILE)
+    data = model_files(path, [name])[name]
+    try:
+        from safetensors.numpy import load
+
+        ranges = load(data)
+        act_min = {k.removesuffix(":min"): v for k, v in ranges.items() if k.endswith(":min")}
+        act_max = {k.removesuffix(":max"): v for k, v in ranges.items() if k.endswith(":max")}
+        if not act_max or set(act_min) != set(act_max):
+            raise ValueError("no matching ':min' and ':max' ranges")
+        return Int8Plan(act_min, act_max, float(spec.get("smooth_alpha", 0.5)), tuple(spec.get("fp32", ())))
+    except Exception as e:  # noqa: BLE001 - a damaged file is one message
+        raise ModelError(f"{path / name}: {where}: unreadable int8 calibration ({e})".splitlines()[0]) from e
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

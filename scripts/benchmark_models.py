@@ -15,7 +15,8 @@ the outputs are.
         # int8 quantized at load time (quantize_dynamic, as before the template); medians
 
 Variants: ``shipped`` (each model at its config's precision), ``fp32`` (all three fp32),
-``int8-embed`` / ``int8-question`` / ``int8-stance`` (that model int8, the others fp32),
+``int8-embed`` / ``int8-question`` / ``int8-stance`` (that model int8, the others fp32;
+``int8-stance-smooth``: with the config's SmoothQuant plan, ``int8-stance`` without it),
 ``one-direction`` (fp32, relate() reads each pair in its canonical order only).
 
 Pairs are consecutive texts (1st with 2nd, 3rd with 4th, ...). Both sides use the same number
@@ -142,7 +143,7 @@ def precision_measure(texts: list[str], repeats: int = 3) -> dict:
             "texts_per_s_all": {k: [round(x, 1) for x in v] for k, v in rates.items()}}
 
 
-VARIANTS = ("shipped", "fp32", "int8-embed", "int8-question", "int8-stance", "one-direction")
+VARIANTS = ("shipped", "fp32", "int8-embed", "int8-question", "int8-stance", "int8-stance-smooth", "one-direction")
 
 
 def eval_variant(data_dir: str, variant: str) -> list[dict]:
@@ -162,7 +163,9 @@ def eval_variant(data_dir: str, variant: str) -> list[dict]:
         embedder = OnnxEncoder(DEFAULT_MODEL, precision="int8" if int8 == "embed" else "fp32")
         question = QuestionEncoder(precision="int8" if int8 == "question" else "fp32")
         config = _json.loads((default_path() / CONFIG_FILE).read_text(encoding="utf-8"))
-        config["inference"] = {**config.get("inference", {}), "precision": "int8" if int8 == "stance" else "fp32"}
+        config["inference"] = {**config.get("inference", {}), "precision": "int8" if int8 in ("stance", "stance-smooth") else "fp32"}
+        if int8 == "stance":  # plain quantize_dynamic: no SmoothQuant plan
+            config["inference"].pop("int8", None)
         stance = StanceModel.load(config=config)
         if variant == "one-direction":
             stance.second_pass_floor = 2.0  # above any probability: no pair is read the other way

@@ -255,6 +255,7 @@ def main() -> None:
     ap.add_argument("--fake", action="store_true", help="the deterministic fake models (no model)")
     ap.add_argument("--verify-fresh", action="store_true", help="also a fresh ingest of every file into a new store")
     ap.add_argument("--json", action="store_true", help="one JSON object instead of the table")
+    ap.add_argument("--save-store", type=Path, help="copy the store here after the fresh ingest (to profile the add)")
     args = ap.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="argmap-scale-"))
@@ -284,6 +285,11 @@ def main() -> None:
                       relations=store.execute("SELECT COUNT(*) FROM relations").fetchone()[0],
                       candidate_pairs=int(meta["candidate_pairs"]), pairs_scored=int(meta["pairs_scored"]))
         store.close()
+        if args.save_store:
+            shutil.copyfile(db, args.save_store)
+            if Path(f"{db}.index").is_dir():  # the search indexes kept beside the store
+                shutil.copytree(f"{db}.index", f"{args.save_store}.index", dirs_exist_ok=True)
+            shutil.copyfile(added, args.save_store.with_suffix(".added.md"))
         result.update(ingest_seconds=run["seconds"], ingest_peak_rss_mb=run["peak_rss_mb"],
                       readings_per_claim=round(run["readings"] / max(claims, 1), 2),
                       pairs_per_claim=round(result["candidate_pairs"] / max(claims, 1), 2))

@@ -1,6 +1,6 @@
 #!/usr/bin/env python
 """Write argmap/resources/manifest.json: the SHA-256 of every file argmap loads from its own
-adapters (argmap/resources/stance, argmap/resources/question) and its ONNX graph templates
+adapters (argmap/resources/stance, argmap/resources/question; the stance model's int8 calibration too) and its ONNX graph templates
 (argmap/resources/onnx, scripts/export_onnx.py). Run it after shipping a newly trained adapter
 (scripts/train_question.py, scripts/select_stance.py) or exporting the templates; until then the
 changed file fails its check and does not load.
@@ -30,7 +30,7 @@ from argmap.onnx_models import TEMPLATE_DIR, TEMPLATES  # noqa: E402
 def current() -> dict[str, dict[str, str]]:
     """The manifest for the adapters and ONNX graph templates as they are on disk now."""
     out = {name: {f: sha256((module.default_path() / f).read_bytes())
-                  for f in sorted((module.CONFIG_FILE, *module.ADAPTER_FILES))}
+                  for f in sorted((module.CONFIG_FILE, *module.ADAPTER_FILES, *getattr(module, "INT8_FILES", ())))}
            for name, module in (("question", question), ("stance", stance))}
     out["onnx"] = {f: sha256((TEMPLATE_DIR / f).read_bytes()) for f in sorted(TEMPLATES)}
     return out

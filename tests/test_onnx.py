@@ -119,9 +119,12 @@ def test_vectors_do_not_depend_on_the_batch():
 
 @pytest.fixture(scope="module")
 def stance_models():
-    from argmap.stance import StanceModel
+    """(the stance model under ONNX Runtime at fp32, the same under torch, as shipped: int8)."""
+    from argmap.stance import CONFIG_FILE, StanceModel, model_files
 
-    return StanceModel.load(), StanceModel.load(backend="torch")
+    config = json.loads(model_files(None, [CONFIG_FILE])[CONFIG_FILE])
+    fp32 = {**config, "inference": {**config["inference"], "precision": "fp32"}}
+    return StanceModel.load(config=fp32), StanceModel.load(backend="torch"), StanceModel.load()
 
 
 A = ["We should ban smoking", "Smoking is a personal choice", "The economy grew", TEXTS[-1], "Cats"]
@@ -130,7 +133,7 @@ B = ["Smoking harms others nearby", "We should ban smoking", "The economy shrank
 
 @pytest.mark.integration
 def test_stance_logits_equal_torch(stance_models):
-    onnx, torch = stance_models
+    onnx, torch, _ = stance_models
     assert np.abs(onnx.logits(A, B) - torch.logits(A, B)).max() < LOGIT_TOL
     topic = ["smoking"] * len(A)
     assert np.abs(onnx.logits(A, B, topic) - torch.logits(A, B, topic)).max() < LOGIT_TOL
@@ -138,10 +141,21 @@ def test_stance_logits_equal_torch(stance_models):
 
 @pytest.mark.integration
 def test_stance_does_not_depend_on_the_batch(stance_models):
-    onnx, _ = stance_models
+    onnx, _, shipped = stance_models
     alone = np.concatenate([onnx.logits([a], [b]) for a, b in zip(A, B)])
     assert np.abs(alone - onnx.logits(A, B)).max() < LOGIT_TOL
     assert np.abs(onnx.relate(A, B) - onnx.relate(B, A)).max() < 1e-6  # the order of a pair does not matter
+    assert shipped.precision == "int8"  # one pair per run: exactly the same numbers alone or among others
+    alone = np.concatenate([shipped.logits([a], [b]) for a, b in zip(A, B)])
+    assert np.array_equal(alone, shipped.logits(A, B)) and np.array_equal(alone[::-1], shipped.logits(A[::-1], B[::-1]))
+    assert np.array_equal(shipped.relate(A, B), shipped.relate(B, A))
+
+
+@pytest.mark.integration
+def test_int8_stance_is_near_the_torch_model(stance_models):
+    _, torch, shipped = stance_models
+    assert np.abs(shipped.logits(A, B) - torch.logits(A, B)).max() < 0.3
+    assert (shipped.logits(A, B).argmax(1) == torch.logits(A, B).argmax(1)).all()
 
 
 def _imported(commands: list[list[str]]) -> dict[str, bool]:
@@ -197,6 +211,8 @@ def test_int8_encoder_is_close_to_fp32_and_deterministic():
     fp32 = load_embedder().encode(TEXTS)
     one, two = (OnnxEncoder(DEFAULT_MODEL, precision="int8").encode(TEXTS) for _ in range(2))
     assert np.array_equal(one, two)
+    alone = np.concatenate([OnnxEncoder(DEFAULT_MODEL, precision="int8").encode([t]) for t in TEXTS])
+    assert np.array_equal(alone, one)  # int8 reads one text per run: no text depends on another
     assert (one * fp32).sum(1).min() > 0.95 and np.allclose(np.linalg.norm(one, axis=1), 1, atol=1e-5)
 
 
@@ -261,3 +277,75 @@ def test_prequantized_int8_encoder_equals_quantize_dynamics(int8_encoders):
     ours, ref = (OnnxBert(s, tokenizer, 256).run(TEXTS) for s in (sess, theirs))
     assert ours.shape == ref.shape == (len(TEXTS), 384)
     assert np.abs(ours - ref).max() <= 1e-6
+
+
+# ------------------------------------------------------------------ int8: SmoothQuant (the stance model)
+
+
+@pytest.fixture(scope="module")
+def stance_graph():
+    """(template model, its fp32 initializers, the shipped int8 plan, tokenizer.json) of the stance model."""
+    import onnx
+
+    from argmap import stance
+    from argmap.onnx_models import bundled_weights, initializers, template
+
+    files = stance.model_files(None, stance.ADAPTER_FILES)
+    weights, tokenizer = bundled_weights({n: files[n] for n in stance.ADAPTER_FILES})
+    config = json.loads(stance.model_files(None, [stance.CONFIG_FILE])[stance.CONFIG_FILE])
+    model = onnx.load_from_string(template("bert-seq-cls"))
+    return model, initializers(model, weights), stance.int8_plan(config, stance.default_path(), "here"), tokenizer
+
+
+def _logits(sess, tokenizer):
+    from argmap.onnx_models import OnnxBert
+
+    return OnnxBert(sess, tokenizer, 128).run(list(zip(A, B)))
+
+
+def test_smoothing_keeps_the_fp32_model_s_numbers(stance_graph):
+    import copy
+
+    from argmap.onnx_models import session_of, smooth
+
+    model, arrays, plan, tokenizer = stance_graph
+    smoothed, moved = copy.deepcopy(model), dict(arrays)
+    smooth(smoothed, moved, plan)
+    muls = [n for n in smoothed.graph.node if n.op_type == "Mul" and n.name.endswith("/smooth")]
+    kept = len(plan.fp32)  # feed-forward outputs kept fp32: each has an input of its own
+    assert kept >= 1 and len(muls) == 6 * 4 - kept  # per layer: Q/K/V's input, attention output, feed-forward in, out
+    changed = [k for k in arrays if not np.array_equal(moved[k], arrays[k])]
+    assert len(changed) == 36 - kept  # 6 MatMul weights a layer, less those kept fp32
+    plain = _logits(session_of(model.SerializeToString(), arrays), tokenizer)
+    assert np.abs(_logits(session_of(smoothed.SerializeToString(), moved), tokenizer) - plain).max() < 1e-4
+
+
+def test_int8_plan_keeps_its_fp32_matmuls_and_stays_near_fp32(stance_graph):
+    import copy
+
+    import onnx
+    import onnxruntime as ort
+
+    from argmap.onnx_models import quantize, session_of, weight_sources
+
+    model, arrays, plan, tokenizer = stance_graph
+    quantized = onnx.load_from_string(quantize(copy.deepcopy(model), arrays, plan))
+    float_matmuls = {n.input[1] for n in quantized.graph.node if n.op_type == "MatMul"}
+    integer = [n for n in quantized.graph.node if n.op_type in ("DynamicQuantizeMatMul", "MatMulInteger")]
+    plain = onnx.load_from_string(quantize(copy.deepcopy(model), arrays))
+    assert len(integer) == len([n for n in plain.graph.node if n.op_type == "MatMulInteger"]) - len(plan.fp32)
+    kept = {name for name, (src, *_) in weight_sources(model).items()
+            if src in plan.fp32}
+    assert kept <= float_matmuls
+    fp32 = _logits(session_of(model.SerializeToString(), arrays), tokenizer)
+    int8 = _logits(ort.InferenceSession(quantized.SerializeToString(), providers=["CPUExecutionProvider"]), tokenizer)
+    assert np.abs(int8 - fp32).max() < 0.3 and (int8.argmax(1) == fp32.argmax(1)).all()
+
+
+def test_damaged_int8_calibration_is_one_line_model_error(tmp_path):
+    from argmap import stance
+
+    (tmp_path / stance.INT8_FILE).write_bytes(b"not safetensors")
+    with pytest.raises(ModelError, match=f"{stance.INT8_FILE}: here: unreadable int8 calibration") as e:
+        stance.int8_plan({"inference": {"precision": "int8", "int8": {"smooth_alpha": 0.5}}}, tmp_path, "here")
+    assert "\n" not in str(e.value)

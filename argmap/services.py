@@ -23,13 +23,14 @@ def query_embedder(model: str | None):
 
 
 def stance_model_id() -> str:
-    """The stance model's name with hashes of its adapter and its config (temperature,
-    thresholds) and the version of its relate() rule, without loading it: a new model, new
-    thresholds or a new rule re-run the analysis (and key the cached pair probabilities)."""
+    """The stance model's name with hashes of its adapter, its config (temperature, thresholds,
+    precision), its int8 calibration and the version of its relate() rule, without loading it:
+    a new model, new thresholds, a new calibration or a new rule re-run the analysis (and key
+    the cached pair probabilities)."""
     from .integrity import sha256
-    from .stance import ADAPTER_FILES, CONFIG_FILE, RELATE_RULE, model_files
+    from .stance import ADAPTER_FILES, CONFIG_FILE, INT8_FILE, RELATE_RULE, model_files
 
-    files = model_files(None, (ADAPTER_FILES[1], CONFIG_FILE))
+    files = model_files(None, (ADAPTER_FILES[1], CONFIG_FILE, INT8_FILE))  # int8: its calibration too
     return "argmap-stance:" + "".join(sha256(data)[:12] for data in files.values()) + f":relate-{RELATE_RULE}"
 
 

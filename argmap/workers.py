@@ -24,6 +24,7 @@ from itertools import islice
 from typing import Iterable, Iterator
 
 _STARTING = False  # true while this module's pipe forks its workers
+_PARENT = 0  # the process that forks them
 
 
 def _in_worker() -> None:
@@ -41,6 +42,8 @@ def _in_worker() -> None:
             ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
         except (OSError, AttributeError):  # pragma: no cover - no prctl: the other two guards stand
             pass
+        if os.getppid() != _PARENT:  # the parent died before prctl took effect
+            os._exit(1)
 
 
 if hasattr(os, "register_at_fork"):
@@ -66,7 +69,7 @@ def pipe(nlp, texts: Iterable[str], workers: int, batch_size: int = 64) -> Itera
     """``nlp.pipe(texts)`` in ``workers`` processes (in this one when ``workers`` < 2), the docs
     in order; the workers stop when the docs are all read, or when the caller stops reading and
     closes this generator (or drops it)."""
-    global _NLP, _STARTING
+    global _NLP, _PARENT, _STARTING
 
     if workers < 2:
         yield from nlp.pipe(texts, batch_size=batch_size)
@@ -77,7 +80,7 @@ def pipe(nlp, texts: Iterable[str], workers: int, batch_size: int = 64) -> Itera
     from spacy.tokens import Doc
 
     batches = _batches(texts, batch_size)
-    _NLP, _STARTING = nlp, True
+    _NLP, _PARENT, _STARTING = nlp, os.getpid(), True
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
     try:
         ahead = deque(pool.submit(_parse, b) for b in islice(batches, 2 * workers))

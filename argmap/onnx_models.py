@@ -16,10 +16,11 @@ int8 weights, scales and zero points are computed here as that quantizer compute
 (``quantize_weight``, bit for bit) and fed like the fp32 ones. ``bert-seq-cls`` has no int8
 template and is quantized at load time (``quantize``, seconds), after SmoothQuant where the
 model ships its activation ranges (``Int8Plan``, ``smooth``): per input channel, a scale moves
-activation outliers into the weights, exactly in fp32 arithmetic, so that the per-batch int8
-activations lose less; MatMuls it names stay fp32. Texts are tokenized with the
-``tokenizers`` library from the checked tokenizer.json, sorted by token count and run in
-batches padded to their longest.
+activation outliers into the weights, exactly in fp32 arithmetic, so that the int8
+activations (quantized per run) lose less; MatMuls it names stay fp32. Texts are tokenized
+with the ``tokenizers`` library from the checked tokenizer.json, sorted by token count and run
+in batches padded to their longest (fp32), or one per run, a run per core at once (int8:
+``INT8_BATCH``).
 
 - ``bert-mean-pool``: input ids -> mean-pooled, L2-normalised vector (embedder, question encoder)
 - ``bert-seq-cls``: a pair as one sequence -> three-way logits (stance model)
@@ -31,6 +32,7 @@ import os
 import sys
 import tempfile
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -128,13 +130,11 @@ def template(name: str) -> bytes:
 @dataclass(frozen=True)
 class Int8Plan:
     """How ``quantize`` makes a template int8 beyond ``quantize_dynamic``'s defaults (a model's
-    config ``inference.int8`` and its calibration file): ``act_min`` / ``act_max`` per MatMul
-    weight (its tensor name in the bundled MiniLM, e.g. ``encoder.layer.0.output.dense.weight``)
-    the smallest / largest value of each input channel of the activation that MatMul reads, on
-    calibration text; ``alpha`` SmoothQuant's migration strength; ``fp32`` the weights whose
-    MatMuls stay fp32 (SmoothQuant's scale uses the larger magnitude of the two ranges)."""
+    config ``inference.int8`` and its calibration file): ``act_max`` per MatMul weight (its
+    tensor name in the bundled MiniLM, e.g. ``encoder.layer.0.output.dense.weight``) the largest
+    |value| of each input channel of the activation that MatMul reads, on calibration text;
+    ``alpha`` SmoothQuant's migration strength; ``fp32`` the weights whose MatMuls stay fp32."""
 
-    act_min: Mapping[str, np.ndarray]
     act_max: Mapping[str, np.ndarray]
     alpha: float = 0.5
     fp32: tuple[str, ...] = ()
@@ -237,17 +237,14 @@ def smooth(model, arrays: dict[str, np.ndarray], plan: Int8Plan) -> None:
     groups: dict[str, list] = {}
     for node in model.graph.node:
         src = source.get(node.input[1]) if node.op_type == "MatMul" and len(node.input) == 2 else None
-        if src in plan.act_max and src in plan.act_min and src not in plan.fp32:
+        if src in plan.act_max and src not in plan.fp32:
             groups.setdefault(node.input[0], []).append(node)
     first: dict[int, str] = {}  # node position -> the activation whose Mul goes before it
     for x, nodes in sorted(groups.items()):
-        srcs = [source[n.input[1]] for n in nodes]
-        lo = np.min([np.asarray(plan.act_min[k], dtype=np.float64) for k in srcs], axis=0)
-        hi = np.max([np.asarray(plan.act_max[k], dtype=np.float64) for k in srcs], axis=0)
+        amax = np.max([np.asarray(plan.act_max[source[n.input[1]]], dtype=np.float64) for n in nodes], axis=0)
         wmax = np.max([np.abs(arrays[n.input[1]]).max(axis=1) for n in nodes], axis=0).astype(np.float64)
-        if lo.shape != wmax.shape or hi.shape != wmax.shape:
-            raise ModelError(f"int8 calibration: {len(hi)} channels for a MatMul input of {len(wmax)}")
-        amax = np.maximum(np.abs(lo), np.abs(hi))
+        if amax.shape != wmax.shape:
+            raise ModelError(f"int8 calibration: {len(amax)} channels for a MatMul input of {len(wmax)}")
         s = np.clip(np.maximum(amax, 1e-8) ** plan.alpha / np.maximum(wmax, 1e-8) ** (1 - plan.alpha), 1e-4, 1e4)
         s = s.astype(np.float32)
         model.graph.initializer.append(numpy_helper.from_array((1.0 / s).astype(np.float32), f"{x}/smooth_scale"))
@@ -353,10 +350,11 @@ class OnnxBert:
         order = sorted(range(len(encodings)), key=lambda i: (len(encodings[i].ids), i))
         batches = [order[s:s + self.batch_size] for s in range(0, len(order), self.batch_size)]
         out = None
-        with ThreadPoolExecutor(max(1, self.parallel)) as pool:  # ONNX Runtime runs without the GIL
+        with ThreadPoolExecutor(self.parallel) if self.parallel > 1 else nullcontext() as pool:  # runs free the GIL
+            each = pool.map if pool else map
             for s in range(0, len(batches), 64 * self.parallel):
                 chunk = batches[s:s + 64 * self.parallel]
-                for idx, result in zip(chunk, pool.map(lambda idx: self._run([encodings[i] for i in idx]), chunk)):
+                for idx, result in zip(chunk, each(lambda idx: self._run([encodings[i] for i in idx]), chunk)):
                     if out is None:
                         out = np.zeros((len(order), result.shape[1]), dtype=np.float32)
                     out[idx] = result

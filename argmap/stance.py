@@ -237,7 +237,8 @@ class StanceModel:
 def int8_plan(config: dict, path: Path, where: str):
     """The config's ``inference.int8`` (SmoothQuant's ``smooth_alpha``, the ``fp32`` weights and
     the ``calibration`` file of activation ranges: ``{weight}:min`` and ``{weight}:max`` per
-    channel) as an ``onnx_models.Int8Plan``; None without one."""
+    channel, of which SmoothQuant uses the larger magnitude) as an ``onnx_models.Int8Plan``;
+    None without one."""
     from .onnx_models import Int8Plan
 
     spec = (config.get("inference") or {}).get("int8")
@@ -249,11 +250,11 @@ def int8_plan(config: dict, path: Path, where: str):
         from safetensors.numpy import load
 
         ranges = load(data)
-        act_min = {k.removesuffix(":min"): v for k, v in ranges.items() if k.endswith(":min")}
-        act_max = {k.removesuffix(":max"): v for k, v in ranges.items() if k.endswith(":max")}
-        if not act_max or set(act_min) != set(act_max):
+        weights = {k.removesuffix(":max") for k in ranges if k.endswith(":max")}
+        if not weights or weights != {k.removesuffix(":min") for k in ranges if k.endswith(":min")}:
             raise ValueError("no matching ':min' and ':max' ranges")
-        return Int8Plan(act_min, act_max, float(spec.get("smooth_alpha", 0.5)), tuple(spec.get("fp32", ())))
+        act_max = {w: np.maximum(np.abs(ranges[f"{w}:min"]), np.abs(ranges[f"{w}:max"])) for w in weights}
+        return Int8Plan(act_max, float(spec.get("smooth_alpha", 0.5)), tuple(spec.get("fp32", ())))
     except Exception as e:  # noqa: BLE001 - a damaged file is one message
         raise ModelError(f"{path / name}: {where}: unreadable int8 calibration ({e})".splitlines()[0]) from e
 

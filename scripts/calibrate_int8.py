@@ -5,9 +5,9 @@ the activation that MatMul reads (``{weight}:min``, ``{weight}:max``), over pair
 text (PERSPECTRUM perspective-claim and perspective-perspective pairs, IBM claim-topic pairs; a
 seeded sample), read one pair at a time by the fp32 model under ONNX Runtime (no padding).
 
-SmoothQuant (``onnx_models.smooth``) turns these ranges into per-channel scales, and the
-smoothed ranges become the fixed activation ranges of the int8 model (``fix_ranges``), when the
-model's config asks for int8 with an ``int8`` section; then ``scripts/write_manifest.py``.
+SmoothQuant (``onnx_models.smooth``) turns the larger magnitude of each channel's range into
+its scale when the model's config asks for int8 with an ``int8`` section; after writing the
+file, run ``scripts/write_manifest.py``.
 
     .venv/bin/python scripts/calibrate_int8.py ../shared/data            # write the file
     .venv/bin/python scripts/calibrate_int8.py ../shared/data --pairs 600 --out FILE
@@ -46,10 +46,10 @@ def activation_ranges(pairs: list[tuple[str, str]]) -> dict[str, np.ndarray]:
     weights, tokenizer = om.bundled_weights({n: files[n] for n in stance.ADAPTER_FILES})
     model = onnx.load_from_string(om.template("bert-seq-cls"))
     source = {name: src for name, (src, *_) in om.weight_sources(model).items()}
-    reads = {n.input[0]: [] for n in model.graph.node if n.op_type == "MatMul" and n.input[1] in source}
+    reads: dict[str, list[str]] = {}  # activation -> the weights of the MatMuls reading it
     for n in model.graph.node:
         if n.op_type == "MatMul" and n.input[1] in source:
-            reads[n.input[0]].append(source[n.input[1]])
+            reads.setdefault(n.input[0], []).append(source[n.input[1]])
     for x in sorted(reads):
         model.graph.output.append(helper.make_tensor_value_info(x, onnx.TensorProto.FLOAT, None))
     sess = om.session_of(model.SerializeToString(), om.initializers(model, weights))

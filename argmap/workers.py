@@ -78,8 +78,9 @@ def pipe(nlp, texts: Iterable[str], workers: int, batch_size: int = 64) -> Itera
     from concurrent.futures import ProcessPoolExecutor
 
     from spacy.tokens import Doc
+    from spacy.util import minibatch
 
-    batches = _batches(texts, batch_size)
+    batches = iter(minibatch(texts, batch_size))
     _NLP, _PARENT, _STARTING = nlp, os.getpid(), True
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
     try:
@@ -93,8 +94,3 @@ def pipe(nlp, texts: Iterable[str], workers: int, batch_size: int = 64) -> Itera
         _STARTING = False
         pool.shutdown(wait=True, cancel_futures=True)
 
-
-def _batches(texts: Iterable[str], size: int) -> Iterator[list[str]]:
-    it = iter(texts)
-    while batch := list(islice(it, size)):
-        yield batch

@@ -198,7 +198,7 @@ def walk(page: Page, data: dict) -> None:
     page.js("location.hash = arguments[0];", "#/")
     page.fresh(lambda: page.click(page.wait(f'.issue-card h2 a[href="#/issue/{issue["id"]}"]')[0]), "the issue link")
     page.wait_for(lambda: page.hash() == f"#/issue/{issue['id']}", "the issue's route")
-    assert issue["label"] in page.wait("h1")[0].text
+    page.wait_for(lambda: issue["label"] in " ".join(page.text("h1").split()), "the issue's heading")  # once re-rendered
     if issue["map"]:
         svg = page.wait("figure.map svg", "the issue map")[0]
         assert svg.size["width"] >= 400, f"the map is drawn {svg.size['width']} px wide"

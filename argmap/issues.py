@@ -97,10 +97,10 @@ class PhraseCounter:
         columns, here, words = columns[words > 0], here[words > 0], words[words > 0]
         score = here * (1 + 0.3 * (words - 1)) / np.log(2 + self.total[columns] - here)
         score = np.where(here >= 2, score, 0.1 * score)  # shared phrases first
-        scored = [self.vocab[c] for c in columns[np.lexsort((columns, -score))].tolist()]  # ties: vocab is sorted
         chosen: list[str] = []
         used: set[str] = set()
-        for phrase in scored:
+        for c in columns[np.lexsort((columns, -score))].tolist():  # ties: vocab is sorted
+            phrase = self.vocab[c]
             words = set(phrase.split())
             if words & used:
                 continue
@@ -108,12 +108,31 @@ class PhraseCounter:
             used |= words
             if len(chosen) == k:
                 break
-        shown = []  # each phrase as first written in the claims, not lower-cased
-        for p in chosen:
-            pattern = re.compile(r"\b" + r"\W+".join(map(re.escape, p.split())) + r"\b", re.I)
-            m = next((m for m in map(pattern.search, texts) if m), None)
-            shown.append(m.group(0) if m else p)
-        return shown
+        return _as_written(chosen, texts)
+
+
+def _as_written(phrases: Sequence[str], texts: Sequence[str]) -> list[str]:
+    """Each phrase (lower-cased words) as first written in ``texts``: the span of the first run
+    of words (as PhraseCounter finds them) that reads the phrase; the phrase itself if none does."""
+    words: list[tuple[list[str], list[tuple[int, int]]] | None] = [None] * len(texts)  # found when needed
+    shown = []
+    for phrase in phrases:
+        want = phrase.split()
+        n, found = len(want), None
+        for k, text in enumerate(texts):
+            if words[k] is None:
+                found_words = list(_TOKEN.finditer(text))
+                words[k] = [m.group(0).lower() for m in found_words], [m.span() for m in found_words]
+            low, spans = words[k]
+            at = -1
+            while found is None and want[0] in low[at + 1:]:
+                at = low.index(want[0], at + 1)
+                if low[at:at + n] == want:
+                    found = text[spans[at][0]:spans[at + n - 1][1]]
+            if found is not None:
+                break
+        shown.append(found or phrase)
+    return shown
 
 
 def keyphrases(texts: Sequence[str], background: Sequence[str], k: int = 3) -> list[str]:

@@ -66,16 +66,27 @@ def pairs_of(ids: Sequence[str], rows: set[tuple[int, int]]) -> list[tuple[str, 
     return sorted({(ids[i], ids[j]) if ids[i] < ids[j] else (ids[j], ids[i]) for i, j in rows})
 
 
+KINDS = ("neither", "agree", "disagree")  # the order of a scorer's three probabilities
+
+
+def decisions(probs, agree_threshold: float = DEFAULT_AGREE_THRESHOLD,
+              disagree_threshold: float = DEFAULT_DISAGREE_THRESHOLD) -> tuple[np.ndarray, np.ndarray]:
+    """For (n, 3) probabilities: each row's kind (an index into KINDS) and the probability of that
+    kind: agree / disagree when its probability reaches its threshold and beats the other, else
+    neither (with P(neither)). In float64, as the probabilities are read."""
+    P = np.asarray(probs, dtype=np.float64).reshape(-1, 3)
+    pa, pd = P[:, 1], P[:, 2]
+    disagree = (pd >= disagree_threshold) & (pd > pa)
+    agree = ~disagree & (pa >= agree_threshold) & (pa > pd)
+    kind = np.where(disagree, 2, np.where(agree, 1, 0))
+    return kind, P[np.arange(len(P)), kind]
+
+
 def decide(p: Sequence[float], agree_threshold: float = DEFAULT_AGREE_THRESHOLD,
            disagree_threshold: float = DEFAULT_DISAGREE_THRESHOLD) -> tuple[str, float]:
-    """(kind, probability of that kind): agree / disagree when its probability reaches its
-    threshold and beats the other, else neither (with P(neither))."""
-    pn, pa, pd = (float(x) for x in p)
-    if pd >= disagree_threshold and pd > pa:
-        return "disagree", pd
-    if pa >= agree_threshold and pa > pd:
-        return "agree", pa
-    return "neither", pn
+    """(kind, probability of that kind) of one pair's probabilities (see ``decisions``)."""
+    kind, prob = decisions(p, agree_threshold, disagree_threshold)
+    return KINDS[int(kind[0])], float(prob[0])
 
 
 def verdict(p: Sequence[float], agree_threshold: float = DEFAULT_AGREE_THRESHOLD,
@@ -115,13 +126,10 @@ def find_relations(pairs: Sequence[tuple[str, str]], claims: Mapping[str, Claim]
     (``Relation.issue`` is left empty: issues are built afterwards, around the relations)."""
     if not pairs:
         return []
-    probs = np.asarray(relate([claims[a].stance_text for a, _ in pairs], [claims[b].stance_text for _, b in pairs]))
-    out = []
-    for (a, b), p in zip(pairs, probs):
-        kind, prob = decide(p, agree_threshold, disagree_threshold)
-        if kind != "neither":
-            out.append(Relation(a, b, kind, round(prob, 4)))
-    return out
+    probs = relate([claims[a].stance_text for a, _ in pairs], [claims[b].stance_text for _, b in pairs])
+    kind, prob = decisions(probs, agree_threshold, disagree_threshold)
+    kind, prob = kind.tolist(), prob.tolist()  # Python floats: round() as before
+    return [Relation(*pairs[i], KINDS[kind[i]], round(prob[i], 4)) for i in range(len(pairs)) if kind[i]]
 
 
 def stance_of(probs: np.ndarray) -> np.ndarray:

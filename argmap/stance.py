@@ -27,7 +27,7 @@ import numpy as np
 
 from .errors import ModelError
 from .integrity import adapter_files, private_copy
-from .relations import stance_of
+from .relations import KINDS, stance_of
 
 FORMAT = "argmap-stance"
 FORMAT_VERSION = 1
@@ -35,7 +35,7 @@ CONFIG_FILE = "config.json"
 ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors")
 INT8_FILE = "int8_calibration.safetensors"  # activation ranges for int8 (scripts/calibrate_int8.py)
 INT8_FILES = (INT8_FILE,)  # shipped beside the adapter, in the manifest
-CLASSES = ("neither", "agree", "disagree")
+CLASSES = KINDS  # the three probabilities, in this order
 NEITHER, AGREE, DISAGREE = 0, 1, 2
 RELATE_RULE = 2  # version of relate()'s reading rule (2: the exact disagree floor); part of the model id
 

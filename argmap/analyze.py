@@ -91,14 +91,13 @@ def claim_matrix(store: Store, encoder, claims: Sequence[Claim], also: Sequence[
     """(n, dim) vectors of the claims' embed_text under ``encoder``, rows following ``claims``;
     texts never embedded with this model (and the texts ``also``, cached for search) are
     embedded and stored first. Reads only the vectors it returns, in one pass."""
+    hashes = [text_hash(c.embed_text) for c in claims]
     texts = {text_hash(t): t for t in also}
-    texts.update((text_hash(c.embed_text), c.embed_text) for c in claims)
+    texts.update(zip(hashes, (c.embed_text for c in claims)))
     missing = sorted(set(texts) - store.vector_hashes(encoder.name))
     if missing:
         store.add_vectors(encoder.name, zip(missing, encoder.encode([texts[h] for h in missing], progress=progress)))
-    hashes = [text_hash(c.embed_text) for c in claims]
-    have = store.vectors(encoder.name, hashes)
-    return np.stack([have[h] for h in hashes]) if hashes else np.zeros((0, 1), np.float32)
+    return store.vector_matrix(encoder.name, hashes) if hashes else np.zeros((0, 1), np.float32)
 
 
 def _signature(c: Claim) -> str:
@@ -139,9 +138,10 @@ class CachedScorer:
         self.scored = 0
 
     def relate(self, a: Sequence[str], b: Sequence[str]) -> np.ndarray:
-        keys = [tuple(sorted((text_hash(x), text_hash(y)))) for x, y in zip(a, b)]
+        hashes = {t: text_hash(t) for t in {*a, *b}}  # a claim's reading is in many pairs: hashed once
+        keys = [(hashes[x], hashes[y]) if hashes[x] <= hashes[y] else (hashes[y], hashes[x]) for x, y in zip(a, b)]
         have = self.store.pair_scores(self.model) if keys else {}
-        text = {h: t for pair in zip(a, b) for h, t in zip(map(text_hash, pair), pair)}
+        text = {h: t for t, h in hashes.items()}
         missing = sorted(set(keys) - set(have))
         if missing:
             probs = np.asarray(self.relate_fn([text[x] for x, _ in missing], [text[y] for _, y in missing]),
@@ -177,17 +177,7 @@ def analyze(store: Store, settings: Settings, embedder_factory: Callable[[], obj
     ordered = sorted(all_claims, key=lambda c: c.id)
     claims = {c.id: c for c in ordered}
     stage = stage or (lambda text: None)
-    stage(f"embedding {len(claims):,} claims")
-    embedder = embedder_factory()
-    plain = claim_matrix(store, embedder, ordered, [c.text for c in ordered], progress)
-    kinds = [(f"plain:{embedder.name}{LISTS}", plain, DEFAULT_SIMILAR_K)]
-    if question_factory:
-        encoder = question_factory()
-        kinds.append((f"question:{encoder.name}{LISTS}", claim_matrix(store, encoder, ordered, progress=progress),
-                      DEFAULT_QUESTION_K))
-    stage("finding candidate pairs")
-    pairs, lists, computed = neighbour_pairs(store, ordered, kinds, incremental=incremental)
-    vectors = dict(zip(claims, plain))
+    vectors: dict[str, np.ndarray] = {}  # claim id -> plain vector, once embedded
     by_text: dict[str, np.ndarray] = {}
 
     def vectors_for(texts):  # the cosine baseline looks the vectors of claim texts (readings) up
@@ -195,7 +185,22 @@ def analyze(store: Store, settings: Settings, embedder_factory: Callable[[], obj
             by_text.update((t, vectors[c.id]) for c in ordered for t in (c.text, c.stance_text))
         return np.stack([by_text[t] for t in texts])
 
-    scorer = relate_factory(vectors_for)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as loading:  # the scorer (the stance model: seconds to load) loads in a
+        future = loading.submit(relate_factory, vectors_for)  # thread while vectors are read and pairs found
+        stage(f"embedding {len(claims):,} claims")
+        embedder = embedder_factory()
+        plain = claim_matrix(store, embedder, ordered, [c.text for c in ordered], progress)
+        vectors.update(zip(claims, plain))
+        kinds = [(f"plain:{embedder.name}{LISTS}", plain, DEFAULT_SIMILAR_K)]
+        if question_factory:
+            encoder = question_factory()
+            kinds.append((f"question:{encoder.name}{LISTS}", claim_matrix(store, encoder, ordered, progress=progress),
+                          DEFAULT_QUESTION_K))
+        stage("finding candidate pairs")
+        pairs, lists, computed = neighbour_pairs(store, ordered, kinds, incremental=incremental)
+        scorer = future.result()
     # the stance model's probabilities are a function of the two readings, so they are cached; the
     # cosine baseline's depend on which claim's vector a text has, and cost nothing: never cached
     cached = CachedScorer(store, pair_model_name, scorer.relate) if settings.method != "cosine" else None

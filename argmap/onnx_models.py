@@ -14,10 +14,11 @@ int8, where a model's config asks for it: ``bert-mean-pool`` also ships pre-quan
 QInt8 MatMul weights per output channel, activations quantized per batch at run time), whose
 int8 weights, scales and zero points are computed here as that quantizer computes them
 (``quantize_weight``, bit for bit) and fed like the fp32 ones. ``bert-seq-cls`` has no int8
-template and is quantized at load time (``quantize``, seconds), after SmoothQuant where the
-model ships its activation ranges (``Int8Plan``, ``smooth``): per input channel, a scale moves
-activation outliers into the weights, exactly in fp32 arithmetic, so that the int8
-activations (quantized per run) lose less; MatMuls it names stay fp32. Texts are tokenized
+template and is quantized at load time (``quantize``, seconds, then kept in a cache folder:
+``quantized_session``), after SmoothQuant where the model ships its activation ranges
+(``Int8Plan``, ``smooth``): per input channel, a scale moves activation outliers into the
+weights, exactly in fp32 arithmetic, so that the int8 activations (quantized per run) lose
+less; MatMuls it names stay fp32. Texts are tokenized
 with the ``tokenizers`` library from the checked tokenizer.json, sorted by token count and run
 in batches padded to their longest (fp32), or one per run, a run per core at once (int8:
 ``INT8_BATCH``).
@@ -55,6 +56,8 @@ WEIGHTS_KEY = "argmap.weights"  # {initializer: [tensor, transposed]}, or [tenso
 EXTERNAL = "argmap-weights"  # where a template's weights say they are: memory, at load time
 PRECISIONS = ("fp32", "int8")
 INT8_PARTS = ("quantized", "scale", "zero_point")  # a MatMul weight's, named "{weight}_{part}" by quantize_dynamic
+QUANTIZE_VERSION = 1  # of ``quantize`` and ``smooth``: part of the key of a cached quantized model
+CACHE_KEEP = 3  # quantized models kept in the cache (the most recently used)
 
 
 def threads() -> int:
@@ -145,9 +148,8 @@ def session(name: str, weights: Mapping[str, np.ndarray], precision: str = "fp32
     """An ONNX Runtime CPU session of the template ``name`` with its weights supplied from
     ``weights`` (in memory, no copy into the graph). ``int8``: the pre-quantized template
     ``{name}-int8`` where one ships (and no ``plan``), else the fp32 one quantized at load time
-    (``quantize``, with ``plan``)."""
+    (``quantize``, with ``plan``; kept in ``cache_dir()``: ``quantized_session``)."""
     import onnx
-    import onnxruntime as ort
 
     if precision not in PRECISIONS:
         raise ModelError(f"{where}: unknown precision {precision!r} (one of {', '.join(PRECISIONS)})")
@@ -158,10 +160,67 @@ def session(name: str, weights: Mapping[str, np.ndarray], precision: str = "fp32
     intra = threads() // layout(precision)[1]
     try:
         if precision == "int8" and not prequantized:
-            return ort.InferenceSession(quantize(model, arrays, plan), _options(intra), providers=["CPUExecutionProvider"])
+            return quantized_session(graph, model, arrays, plan, intra)
         return session_of(graph, arrays, intra)
     except Exception as e:  # noqa: BLE001 - any runtime failure is one message
         raise ModelError(f"{where}: ONNX Runtime: {e}".splitlines()[0]) from e
+
+
+def cache_dir() -> Path:
+    """Where models quantized at load time are kept: $ARGMAP_CACHE, else $XDG_CACHE_HOME/argmap,
+    else ~/.cache/argmap."""
+    if os.environ.get("ARGMAP_CACHE"):
+        return Path(os.environ["ARGMAP_CACHE"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "argmap"
+
+
+def quantized_session(graph: bytes, model, arrays: Mapping[str, np.ndarray], plan: Int8Plan | None,
+                      intra: int | None = None):
+    """A session of ``quantize(model, arrays, plan)``, the quantized bytes kept in ``cache_dir()``
+    (seconds of quantizing saved on every later load): named by a hash of everything they are
+    made from (template, weights, plan, the quantizer's versions) and of their own content,
+    which is checked on reading; a missing, damaged or unwritable cache only costs the time."""
+    import hashlib
+
+    import onnx
+    import onnxruntime as ort
+
+    h = hashlib.sha256(f"{QUANTIZE_VERSION} onnx {onnx.__version__} onnxruntime {ort.__version__}".encode())
+    h.update(graph)
+    for name in sorted(arrays):
+        h.update(f"\0{name}:{arrays[name].dtype}:{arrays[name].shape}".encode())
+        h.update(np.ascontiguousarray(arrays[name]).tobytes())
+    if plan is not None:
+        h.update(json.dumps([plan.alpha, list(plan.fp32), sorted(plan.act_max)]).encode())
+        for name in sorted(plan.act_max):
+            h.update(np.asarray(plan.act_max[name], dtype=np.float64).tobytes())
+    folder, key = cache_dir(), f"int8-{h.hexdigest()[:32]}"
+    for path in sorted(folder.glob(f"{key}-*.onnx")) if folder.is_dir() else []:
+        try:
+            data = path.read_bytes()
+            if hashlib.sha256(data).hexdigest()[:16] == path.stem.rsplit("-", 1)[1]:
+                sess = ort.InferenceSession(data, _options(intra), providers=["CPUExecutionProvider"])
+                try:
+                    os.utime(path)  # recently used: kept when the cache is trimmed
+                except OSError:
+                    pass
+                return sess
+        except Exception:  # noqa: BLE001 - a damaged cache entry is quantized again
+            pass
+    data = quantize(model, arrays, plan)
+    sess = ort.InferenceSession(data, _options(intra), providers=["CPUExecutionProvider"])
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{key}-{hashlib.sha256(data).hexdigest()[:16]}.onnx"
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".tmp-", delete=False) as f:
+            f.write(data)
+        os.replace(f.name, path)
+        kept = sorted(folder.glob("int8-*.onnx"), key=lambda q: q.stat().st_mtime, reverse=True)
+        for old in kept[CACHE_KEEP:]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass
+    return sess
 
 
 def _options(intra: int | None = None):

@@ -362,23 +362,32 @@ class Store:
 
     # -- embeddings ----------------------------------------------------------
     def vectors(self, model: str, hashes: Iterable[str]) -> dict[str, np.ndarray]:
-        """Stored vectors of ``hashes`` under ``model`` (those never stored are left out). Many
-        hashes are read in one pass over the model's vectors, a few by key."""
+        """Stored vectors of ``hashes`` under ``model`` (those never stored are left out)."""
+        return {h: np.frombuffer(blob, dtype=np.float32) for h, blob in self._vector_bytes(model, hashes).items()}
+
+    def vector_matrix(self, model: str, hashes: Sequence[str]) -> np.ndarray:
+        """(len(hashes), dim) float32 matrix of the stored vectors of ``hashes`` under ``model``,
+        rows in their order (a hash may repeat); StoreError if one was never stored."""
+        blobs = self._vector_bytes(model, hashes)
+        missing = next((h for h in hashes if h not in blobs), None)
+        if missing is not None:
+            raise StoreError(f"{self.path}: no vector of text {missing[:12]} under {model}")
+        return np.frombuffer(bytearray().join(blobs[h] for h in hashes), dtype=np.float32).reshape(len(hashes), -1)
+
+    def _vector_bytes(self, model: str, hashes: Iterable[str]) -> dict[str, bytes]:
+        """Hash -> stored vector bytes under ``model``. Many hashes are read in one pass over the
+        model's vectors, a few by key."""
         wanted = list(dict.fromkeys(hashes))
-        out: dict[str, np.ndarray] = {}
         if len(wanted) > BULK_READ:
             keep = set(wanted)
             rows = self.conn.execute("SELECT text_hash, vector FROM embeddings WHERE model = ?", (model,))
-            out.update((h, np.frombuffer(blob, dtype=np.float32)) for h, blob in rows if h in keep)
-            return out
+            return {h: blob for h, blob in rows if h in keep}
+        out: dict[str, bytes] = {}
         for i in range(0, len(wanted), 500):
             chunk = wanted[i : i + 500]
-            rows = self.conn.execute(
+            out.update(self.conn.execute(
                 f"SELECT text_hash, vector FROM embeddings WHERE model = ? AND text_hash IN ({','.join('?' * len(chunk))})",
-                [model, *chunk],
-            )
-            for h, blob in rows:
-                out[h] = np.frombuffer(blob, dtype=np.float32)
+                [model, *chunk]))
         return out
 
     def vector_hashes(self, model: str) -> set[str]:

@@ -267,13 +267,14 @@ def update(store: Store, model: str, with_lead: bool = False, notify: Notify | N
         status, old = load(store, model, with_lead)
         if status == "fresh":
             return old
+    changes = None
     if old is not None and damage is None:
         try:
-            gone, new = _changes(store, with_lead, old)
+            changes = gone, new = _changes(store, with_lead, old)
             if not len(gone) and not (new and store.vectors(model, (k for _, k in new))):
                 return _restamp(pointer, old, stamp)  # the claims it indexes are as they were
         except (OSError, ValueError):
-            pass
+            changes = None
     folder.mkdir(exist_ok=True)
     tmp = folder / f"tmp-{uuid.uuid4().hex}"
     tmp.mkdir()
@@ -282,7 +283,7 @@ def update(store: Store, model: str, with_lead: bool = False, notify: Notify | N
     try:
         if old is not None:
             try:
-                info = _extend(store, model, with_lead, old, tmp)
+                info = _extend(store, model, with_lead, old, tmp, changes)
             except (Damaged, OSError, RuntimeError, ValueError):
                 info = None  # an old index that cannot be extended is rebuilt
         if info is None:
@@ -386,12 +387,14 @@ def _changes(store: Store, with_lead: bool, old: VectorIndex) -> tuple[np.ndarra
     return live_rows[~np.isin(old_pairs, now_pairs)], [now[i] for i in np.flatnonzero(~np.isin(now_pairs, old_pairs))]
 
 
-def _extend(store: Store, model: str, with_lead: bool, old: VectorIndex, tmp: Path) -> dict | None:
-    """The old index with the rows of removed or changed claims dropped and new claims added;
-    None when so many rows would be removed ones that a full build is better."""
+def _extend(store: Store, model: str, with_lead: bool, old: VectorIndex, tmp: Path,
+            changes: tuple[np.ndarray, list[tuple[str, str]]] | None = None) -> dict | None:
+    """The old index with the rows of removed or changed claims dropped and new claims added
+    (``changes``: what ``_changes`` found, worked out here when None); None when so many rows
+    would be removed ones that a full build is better."""
     from usearch.index import Index
 
-    gone, new = _changes(store, with_lead, old)
+    gone, new = changes if changes is not None else _changes(store, with_lead, old)
     if (len(old.ids) - old.live_count + len(gone)) > COMPACT * max(len(old.ids) + len(new), 1):
         return None
     vecs = store.vectors(model, (k for _, k in new))

@@ -1,9 +1,23 @@
+import os
 import sqlite3
 from pathlib import Path
 
 import pytest
 
 from argmap.fake import FakeEmbedder
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _session_model_cache(tmp_path_factory):
+    """Models quantized at load time are cached (argmap/onnx_models.py) in the test session's
+    folder, not the user's ~/.cache."""
+    before = os.environ.get("ARGMAP_CACHE")
+    os.environ["ARGMAP_CACHE"] = str(tmp_path_factory.mktemp("model-cache"))
+    yield
+    if before is None:
+        os.environ.pop("ARGMAP_CACHE", None)
+    else:
+        os.environ["ARGMAP_CACHE"] = before
 
 
 @pytest.fixture

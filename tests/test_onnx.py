@@ -349,3 +349,30 @@ def test_damaged_int8_calibration_is_one_line_model_error(tmp_path):
     with pytest.raises(ModelError, match=f"{stance.INT8_FILE}: here: unreadable int8 calibration") as e:
         stance.int8_plan({"inference": {"precision": "int8", "int8": {"smooth_alpha": 0.5}}}, tmp_path, "here")
     assert "\n" not in str(e.value)
+
+
+@pytest.mark.integration
+def test_a_model_quantized_at_load_is_cached_checked_and_equal(tmp_path, monkeypatch):
+    """The int8 stance model is quantized once, then read from ARGMAP_CACHE: the same numbers
+    without quantizing; a damaged cache entry is quantized again and replaced."""
+    import argmap.onnx_models as onnx_models
+    from argmap.stance import StanceModel
+
+    monkeypatch.setenv("ARGMAP_CACHE", str(tmp_path))
+    first = StanceModel.load().logits(A, B)
+    (entry,) = tmp_path.glob("int8-*.onnx")
+    real = onnx_models.quantize
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("quantized again")
+
+    monkeypatch.setattr(onnx_models, "quantize", refuse)
+    assert np.array_equal(StanceModel.load().logits(A, B), first)  # from the cache
+    data = bytearray(entry.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    entry.write_bytes(bytes(data))  # damaged: its name's digest no longer matches
+    calls = []
+    monkeypatch.setattr(onnx_models, "quantize", lambda *a, **k: calls.append(1) or real(*a, **k))
+    assert np.array_equal(StanceModel.load().logits(A, B), first) and calls == [1]
+    assert [p.name for p in tmp_path.glob("int8-*.onnx")] == [entry.name]  # written again, the same bytes
+    assert np.array_equal(StanceModel.load().logits(A, B), first) and calls == [1]

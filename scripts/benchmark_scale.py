@@ -203,7 +203,7 @@ def argmap(args: list[str], fake: bool, stages: dict | None = None) -> dict:
     marks.append(("end", t0 + wall))
     if stages is not None:
         first = "read files, extract claims, load models" if len(marks) > 2 else "whole run"
-        names = [first] + [re.sub(r"[\d,]+ ", "", m[0]).split(" (")[0] for m in marks[1:-1]]
+        names = [first] + [re.sub(r"\b\d[\d,]* ", "", m[0]).split(" (")[0] for m in marks[1:-1]]
         for name, (_, a), (_, b) in zip(names, marks, marks[1:]):
             stages[name] = round(b - a, 1)
     readings = int(count.read_text() or 0) if count.exists() and count.stat().st_size else 0

@@ -33,7 +33,7 @@ import os
 import sys
 import tempfile
 import time
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -194,8 +194,13 @@ def quantized_session(graph: bytes, model, arrays: Mapping[str, np.ndarray], pla
         h.update(json.dumps([plan.alpha, list(plan.fp32), sorted(plan.act_max)]).encode())
         for name in sorted(plan.act_max):
             h.update(np.asarray(plan.act_max[name], dtype=np.float64).tobytes())
-    folder, key = cache_dir(), f"int8-{h.hexdigest()[:32]}"
-    for path in sorted(folder.glob(f"{key}-*.onnx")) if folder.is_dir() else []:
+    key = f"int8-{h.hexdigest()[:32]}"
+    try:
+        folder = cache_dir()
+        entries = sorted(folder.glob(f"{key}-*.onnx")) if folder.is_dir() else []
+    except (OSError, RuntimeError):  # no home folder to find, or one that cannot be read
+        folder, entries = None, []
+    for path in entries:
         try:
             data = path.read_bytes()
             if hashlib.sha256(data).hexdigest()[:16] == path.stem.rsplit("-", 1)[1]:
@@ -209,18 +214,29 @@ def quantized_session(graph: bytes, model, arrays: Mapping[str, np.ndarray], pla
             pass
     data = quantize(model, arrays, plan)
     sess = ort.InferenceSession(data, _options(intra), providers=["CPUExecutionProvider"])
+    if folder is not None:
+        _keep(folder, f"{key}-{hashlib.sha256(data).hexdigest()[:16]}.onnx", data)
+    return sess
+
+
+def _keep(folder: Path, name: str, data: bytes) -> None:
+    """Write ``data`` to ``folder/name`` atomically and trim the folder to the CACHE_KEEP most
+    recently used models; a cache that cannot be written is left as it is."""
+    tmp = None
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{key}-{hashlib.sha256(data).hexdigest()[:16]}.onnx"
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".tmp-", delete=False) as f:
+            tmp = f.name
             f.write(data)
-        os.replace(f.name, path)
+        os.replace(tmp, folder / name)
+        tmp = None
         kept = sorted(folder.glob("int8-*.onnx"), key=lambda q: q.stat().st_mtime, reverse=True)
         for old in kept[CACHE_KEEP:]:
             old.unlink(missing_ok=True)
     except OSError:
-        pass
-    return sess
+        if tmp is not None:
+            with suppress(OSError):
+                Path(tmp).unlink(missing_ok=True)
 
 
 def _options(intra: int | None = None):

@@ -376,3 +376,8 @@ def test_a_model_quantized_at_load_is_cached_checked_and_equal(tmp_path, monkeyp
     assert np.array_equal(StanceModel.load().logits(A, B), first) and calls == [1]
     assert [p.name for p in tmp_path.glob("int8-*.onnx")] == [entry.name]  # written again, the same bytes
     assert np.array_equal(StanceModel.load().logits(A, B), first) and calls == [1]
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("ARGMAP_CACHE", str(blocked / "cache"))  # cannot be made: the model loads all the same
+    assert np.array_equal(StanceModel.load().logits(A, B), first) and calls == [1, 1]
+    assert not list(tmp_path.glob(".tmp-*"))

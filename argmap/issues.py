@@ -77,13 +77,6 @@ class PhraseCounter:
         except ValueError:  # no words at all
             self.counts, self.vocab = None, np.array([])
         self.total = np.asarray(self.counts.sum(axis=0)).ravel() if self.counts is not None else np.zeros(0)
-        self.length = np.full(len(self.vocab), -1, dtype=np.int64)  # words per phrase, worked out when needed
-
-    def _words(self, columns: np.ndarray) -> np.ndarray:
-        """Words in each phrase."""
-        for c in columns[self.length[columns] < 0].tolist():
-            self.length[c] = self.vocab[c].count(" ") + 1
-        return self.length[columns]
 
     def keyphrases(self, rows: Sequence[int], texts: Sequence[str], k: int = 3) -> list[str]:
         """Extractive key phrases of the claims ``rows`` (whose texts are ``texts``): phrases, as
@@ -93,8 +86,7 @@ class PhraseCounter:
             return []
         # the phrases of these claims and in how many of them each occurs (counts are binary)
         columns, here = np.unique(self.counts[list(rows)].indices, return_counts=True)
-        words = self._words(columns)
-        columns, here, words = columns[words > 0], here[words > 0], words[words > 0]
+        words = np.char.count(self.vocab[columns].astype(str), " ") + 1  # every counted phrase can be a key phrase
         score = here * (1 + 0.3 * (words - 1)) / np.log(2 + self.total[columns] - here)
         score = np.where(here >= 2, score, 0.1 * score)  # shared phrases first
         chosen: list[str] = []

@@ -410,20 +410,14 @@ class OnnxBert:
         self.tokenizer = Tokenizer.from_str(tokenizer_json.decode("utf-8"))
         self.tokenizer.enable_truncation(max_length, strategy="longest_first")
         self.tokenizer.no_padding()
-        self.pad = self.tokenizer.token_to_id("[PAD]") or 0
         self.batch_size, self.parallel = batch_size, parallel
 
     def _run(self, encodings: list) -> np.ndarray:
         if len(encodings) == 1 and self.batch_size > 1:  # a batch of one takes another kernel: run it twice
             return self._run(encodings * 2)[:1]
-        width = max(len(e.ids) for e in encodings)
-        feed = {k: np.zeros((len(encodings), width), dtype=np.int64) for k in INPUTS}
-        feed["input_ids"][:] = self.pad
-        for row, e in enumerate(encodings):
-            n = len(e.ids)
-            feed["input_ids"][row, :n] = e.ids
-            feed["attention_mask"][row, :n] = 1
-            feed["token_type_ids"][row, :n] = e.type_ids
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)  # one token count: no padding (run())
+        feed = {"input_ids": ids, "attention_mask": np.ones_like(ids),
+                "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64)}
         return self.session.run([self.output], feed)[0]
 
     def run(self, inputs: Sequence, progress: Progress | None = None) -> np.ndarray:

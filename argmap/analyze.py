@@ -25,9 +25,11 @@ from .neighbours import NeighbourLists, score_rows
 from .relations import (DEFAULT_MIN_SIMILARITY, DEFAULT_QUESTION_K, DEFAULT_SIMILAR_K, analyst_codes, find_relations,
                         pairs_of)
 from .store import Store
+from .workers import cores
 
 LISTS = ":lists-1"  # version of the stored neighbour lists' format and rule (neighbours.py)
 ANALYSIS_VERSION = "analysis-5"  # 5: exact (rounded) cosines for the candidate pairs
+MAX_JOBS = 4  # processes for the issue clustering (each holds a block's similarities, up to ~200 MB)
 
 
 @dataclass(frozen=True)
@@ -209,7 +211,7 @@ def analyze(store: Store, settings: Settings, embedder_factory: Callable[[], obj
     relations = find_relations(pairs, claims, relate, scorer.agree_threshold, scorer.disagree_threshold)
     scored = cached.scored if cached else len(pairs)
     stage(f"building issues ({scored:,} pairs scored, {computed:,} neighbour rows computed)")
-    issues, relations = build_issues(claims, vectors, relations, settings.threshold)
+    issues, relations = build_issues(claims, vectors, relations, settings.threshold, n_jobs=min(MAX_JOBS, cores()))
     store.save_analysis(issues, relations, {"analysis": key, "model": settings.model, "method": settings.method,
                                             "candidate_pairs": str(len(pairs)), "pairs_scored": str(scored),
                                             "neighbour_rows": str(computed)}, lists)

@@ -281,15 +281,16 @@ def pivot_and_sides(member_ids: Sequence[str], central: str, relations: Sequence
 def build_issues(claims: Mapping[str, Claim], vectors: Mapping[str, np.ndarray],
                  relations: Sequence[Relation] = (), threshold: float | None = None,
                  max_issue_size: int = ISSUE_MAX_SIZE, max_merged_size: int | None = None,
-                 relation_weight: float = RELATION_WEIGHT) -> tuple[list[Issue], list[Relation]]:
-    """Issues (largest first, claims most central first) and the relations with their issue ids."""
+                 relation_weight: float = RELATION_WEIGHT, n_jobs: int = 1) -> tuple[list[Issue], list[Relation]]:
+    """Issues (largest first, claims most central first) and the relations with their issue ids;
+    ``n_jobs``: processes the clusterer may use (the result does not depend on it)."""
     ids = sorted(claims)
     if not ids:
         return [], list(relations)
     X = np.stack([vectors[i] for i in ids])
     P = _relation_scores(ids, relations) if relations else None
     labels = IssueClusterer(threshold=ISSUE_THRESHOLD if threshold is None else threshold,
-                            max_cluster_size=max_issue_size, pair_weight=relation_weight).fit(
+                            max_cluster_size=max_issue_size, pair_weight=relation_weight, n_jobs=n_jobs).fit(
         X, keys=ids, pair_scores=P).labels_
     if relations:
         labels = merge_linked(labels, ids, relations, max_merged_size or 2 * max_issue_size)

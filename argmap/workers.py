@@ -1,4 +1,4 @@
-"""spaCy in worker processes, stopped cleanly whatever happens to the ingest that reads them.
+"""Work in forked worker processes, stopped cleanly whatever happens to the process that waits.
 
 ``pipe`` reads texts with spaCy in N forked processes (``concurrent.futures``'
 ProcessPoolExecutor; each worker has the parent's pipeline, copied on write), batch by batch,
@@ -6,6 +6,12 @@ a few batches ahead, and yields the docs in order (sent back as ``Doc.to_bytes``
 own ``n_process`` does). Not spaCy's ``n_process`` itself: its workers inherit the other ends
 of its pipes, so when the reader stops early (a full disk, a bad file, Ctrl-C) a worker blocked
 on a full pipe never sees it closed and the ingest hangs at exit. Here:
+
+``fork_map`` computes ``[fn(x) for x in items]`` the same way, for CPU-bound work that holds
+the GIL (the issue clusterer's average linkage, block by block): the workers see the parent's
+arrays copied on write, only the items and the results travel.
+
+In both:
 
 - the reader stopping (the generator closed, or dropped) cancels the batches not started and
   waits for the running ones (one batch each);
@@ -59,6 +65,52 @@ def cores() -> int:
 
 
 _NLP = None  # the pipeline the workers run (set before they are forked)
+_TASK = None  # the function fork_map's workers call (set before they are forked)
+
+
+def _forked_pool(workers: int, payload: dict):
+    """A fork-context process pool whose workers see ``payload`` set as this module's globals
+    (every worker is forked at once, on the first submit, which the caller makes at once)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _PARENT, _STARTING
+    globals().update(payload)
+    _PARENT, _STARTING = os.getpid(), True
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+
+
+_ONE_THREAD = False  # set in a fork_map worker once its thread pools are limited
+
+
+def _call(item):
+    global _ONE_THREAD
+    if not _ONE_THREAD:
+        # OpenMP (scikit-learn's k-means) is not fork-safe: a forked child that finds the parent's
+        # thread team waits on it forever. One thread each (BLAS too: the workers are the parallelism).
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)
+        _ONE_THREAD = True
+    return _TASK(item)
+
+
+def fork_map(fn, items, workers: int) -> list:
+    """``[fn(x) for x in items]`` in ``workers`` forked processes (in this one when ``workers``
+    < 2 or there are fewer than 2 items), results in order. ``fn`` may be a closure: the workers
+    are forked with it, so only the items and the results are pickled."""
+    global _STARTING, _TASK
+
+    items = list(items)
+    workers = min(workers, len(items))
+    if workers < 2:
+        return [fn(x) for x in items]
+    pool = _forked_pool(workers, {"_TASK": fn})
+    try:
+        return list(pool.map(_call, items, chunksize=max(1, len(items) // (32 * workers))))
+    finally:
+        _STARTING, _TASK = False, None
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _parse(texts: list[str]) -> list[bytes]:
@@ -69,20 +121,16 @@ def pipe(nlp, texts: Iterable[str], workers: int, batch_size: int = 64) -> Itera
     """``nlp.pipe(texts)`` in ``workers`` processes (in this one when ``workers`` < 2), the docs
     in order; the workers stop when the docs are all read, or when the caller stops reading and
     closes this generator (or drops it)."""
-    global _NLP, _PARENT, _STARTING
+    global _STARTING
 
     if workers < 2:
         yield from nlp.pipe(texts, batch_size=batch_size)
         return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
     from spacy.tokens import Doc
     from spacy.util import minibatch
 
     batches = iter(minibatch(texts, batch_size))
-    _NLP, _PARENT, _STARTING = nlp, os.getpid(), True
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    pool = _forked_pool(workers, {"_NLP": nlp})
     try:
         ahead = deque(pool.submit(_parse, b) for b in islice(batches, 2 * workers))
         while ahead:

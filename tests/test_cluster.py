@@ -214,3 +214,33 @@ def test_the_cap_splits_each_oversized_cluster_by_clustering_it_again_higher(see
     want = _recluster_reference(X, 0.3, 8)
     assert _same_partition(cl.labels_, want)
     assert len(set(want.tolist())) > 10  # the cap did split
+
+
+@pytest.mark.parametrize("with_scores", [False, True])
+def test_worker_processes_give_the_labels_of_one_process(monkeypatch, with_scores):
+    """n_jobs spreads the blocks and the cap's splits over forked processes: the same labels
+    and centralities as in one process (forced here: the real rule forks only for big work)."""
+    import argmap.cluster as cluster
+    import argmap.workers as workers
+
+    rng = np.random.default_rng(3)
+    base = rng.normal(size=32).astype(np.float32)
+    centers = base + 0.8 * rng.normal(size=(60, 32)).astype(np.float32)
+    X = centers[rng.integers(0, 60, 1500)] + 0.5 * rng.normal(size=(1500, 32)).astype(np.float32)
+    keys = [f"{i:05d}" for i in range(1500)]
+    P = None
+    if with_scores:
+        rows = rng.integers(0, 1500, 3000)
+        cols = rng.integers(0, 1500, 3000)
+        P = sp.csr_matrix((rng.random(3000).astype(np.float32), (rows, cols)), shape=(1500, 1500))
+    params = dict(threshold=0.45, max_cluster_size=20, dense_limit=200)
+    one = IssueClusterer(**params).fit(X, keys=keys, pair_scores=P)
+    forked = []
+    real = workers.fork_map
+    monkeypatch.setattr(workers, "fork_map", lambda fn, items, n: forked.append(n) or real(fn, items, n))
+    monkeypatch.setattr(cluster, "PARALLEL_WORK", 0)
+    two = IssueClusterer(**params, n_jobs=2).fit(X, keys=keys, pair_scores=P)
+    assert 2 in forked  # the blocks and the splits did go to worker processes
+    assert np.array_equal(two.labels_, one.labels_)
+    assert np.array_equal(two.centrality_, one.centrality_)
+    assert one.n_clusters_ > 10

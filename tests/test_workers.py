@@ -65,3 +65,41 @@ def test_workers_die_with_a_killed_parent():
     while any(_alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(_alive(p) for p in pids)
+
+
+def _square_plus_offset(offset):
+    import numpy as np
+
+    big = np.arange(100_000, dtype=np.float64)  # the workers see it through the closure (copied on write)
+
+    def fn(i: int) -> float:
+        return float(big[i] ** 2 + offset)
+
+    return fn
+
+
+def test_fork_map_gives_the_results_of_a_loop_in_order_and_leaves_no_worker():
+    from argmap.workers import fork_map
+
+    fn = _square_plus_offset(0.5)
+    items = list(range(0, 100_000, 997))
+    assert fork_map(fn, items, 2) == [fn(i) for i in items]
+    assert fork_map(fn, items, 1) == [fn(i) for i in items]
+    assert fork_map(fn, [3], 2) == [fn(3)]  # fewer items than workers: in this process
+    assert not multiprocessing.active_children()
+
+
+def test_fork_map_runs_in_other_processes_and_raises_a_workers_error():
+    from argmap.workers import fork_map
+
+    here = os.getpid()
+    assert set(fork_map(lambda _: os.getpid(), range(8), 2)) - {here}
+
+    def fails(i):
+        if i == 5:
+            raise ValueError("item 5 is bad")
+        return i
+
+    with pytest.raises(ValueError, match="item 5 is bad"):
+        fork_map(fails, range(10), 2)
+    assert not multiprocessing.active_children()

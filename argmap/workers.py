@@ -68,30 +68,29 @@ _NLP = None  # the pipeline the workers run (set before they are forked)
 _TASK = None  # the function fork_map's workers call (set before they are forked)
 
 
-def _forked_pool(workers: int, payload: dict):
+def _forked_pool(workers: int, payload: dict, initializer=None):
     """A fork-context process pool whose workers see ``payload`` set as this module's globals
-    (every worker is forked at once, on the first submit, which the caller makes at once)."""
+    (every worker is forked at once, on the first submit, which the caller makes at once) and
+    run ``initializer`` first."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     global _PARENT, _STARTING
     globals().update(payload)
     _PARENT, _STARTING = os.getpid(), True
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=initializer)
 
 
-_ONE_THREAD = False  # set in a fork_map worker once its thread pools are limited
+def _one_thread() -> None:
+    """A fork_map worker's thread pools limited to one thread: OpenMP (scikit-learn's k-means)
+    is not fork-safe (a forked child that finds the parent's thread team waits on it forever),
+    and BLAS threads would only compete with the other workers, which are the parallelism."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
 
 
 def _call(item):
-    global _ONE_THREAD
-    if not _ONE_THREAD:
-        # OpenMP (scikit-learn's k-means) is not fork-safe: a forked child that finds the parent's
-        # thread team waits on it forever. One thread each (BLAS too: the workers are the parallelism).
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(1)
-        _ONE_THREAD = True
     return _TASK(item)
 
 
@@ -105,7 +104,7 @@ def fork_map(fn, items, workers: int) -> list:
     workers = min(workers, len(items))
     if workers < 2:
         return [fn(x) for x in items]
-    pool = _forked_pool(workers, {"_TASK": fn})
+    pool = _forked_pool(workers, {"_TASK": fn}, initializer=_one_thread)
     try:
         return list(pool.map(_call, items, chunksize=max(1, len(items) // (32 * workers))))
     finally:

@@ -22,6 +22,7 @@ from .embed import text_hash
 from .issues import build_issues
 from .models import Claim, Issue, Relation
 from .neighbours import NeighbourLists, score_rows
+from .onnx_models import instruction_set
 from .relations import (DEFAULT_MIN_SIMILARITY, DEFAULT_QUESTION_K, DEFAULT_SIMILAR_K, analyst_codes, find_relations,
                         pairs_of)
 from .store import Store
@@ -212,7 +213,10 @@ def analyze(store: Store, settings: Settings, embedder_factory: Callable[[], obj
     scored = cached.scored if cached else len(pairs)
     stage(f"building issues ({scored:,} pairs scored, {computed:,} neighbour rows computed)")
     issues, relations = build_issues(claims, vectors, relations, settings.threshold, n_jobs=min(MAX_JOBS, cores()))
+    # the instruction set is a record, not part of the key: the models give the same decisions on
+    # every CPU (int8 weights of 7 bits: exact integer sums; docs/performance.md)
     store.save_analysis(issues, relations, {"analysis": key, "model": settings.model, "method": settings.method,
                                             "candidate_pairs": str(len(pairs)), "pairs_scored": str(scored),
-                                            "neighbour_rows": str(computed)}, lists)
+                                            "neighbour_rows": str(computed),
+                                            "instruction_set": instruction_set()}, lists)
     return issues, relations, True

@@ -13,13 +13,21 @@ int8, where a model's config asks for it: ``bert-mean-pool`` also ships pre-quan
 (``bert-mean-pool-int8.onnx``, the graph ``onnxruntime.quantization.quantize_dynamic`` makes:
 QInt8 MatMul weights per output channel, activations quantized per batch at run time), whose
 int8 weights, scales and zero points are computed here as that quantizer computes them
-(``quantize_weight``, bit for bit) and fed like the fp32 ones. ``bert-seq-cls`` has no int8
-template and is quantized at load time (``quantize``, seconds, then kept in a cache folder:
+(``quantize_weight``, bit for bit) and fed like the fp32 ones. Weights use 7 bits (-64..64,
+the quantizer's ``reduce_range``): ONNX Runtime multiplies uint8 activations by int8 weights
+with kernels chosen by instruction set, and those of SSE4.1, AVX2 and AVX-512 without VNNI
+(``vpmaddubsw``) add two products into a saturating int16; with full-range weights a sum
+could pass 32,767 and be cut there. With 7 bits two products stay within 2 * 255 * 64 =
+32,640 and every kernel sums exactly; but the fp32 operators around them still differ in
+their last bits between instruction sets, and rounding the activations to int8 magnifies
+that (logits moved by up to 0.13 between an AVX2 and an SSE4 CPU), so the shipped models run
+fp32 (their configs; docs/performance.md, "The same numbers on every CPU"). int8 stays an
+option of a model's config, for the benchmarks. ``bert-seq-cls`` has no int8 template and
+is quantized at load time (``quantize``, seconds, then kept in a cache folder:
 ``quantized_session``), after SmoothQuant where the model ships its activation ranges
 (``Int8Plan``, ``smooth``): per input channel, a scale moves activation outliers into the
 weights, exactly in fp32 arithmetic, so that the int8 activations (quantized per run) lose
-less; MatMuls it names stay fp32. Texts are tokenized
-with the ``tokenizers`` library from the checked tokenizer.json, sorted by token count and run
+less; MatMuls it names stay fp32. Texts are tokenized with the ``tokenizers`` library from the checked tokenizer.json, sorted by token count and run
 in batches of texts of one token count (fp32: no padding, so a text's numbers do not depend on
 its batch; ``OnnxBert``), or one per run, a run per core at once (int8: ``INT8_BATCH``).
 
@@ -57,7 +65,9 @@ WEIGHTS_KEY = "argmap.weights"  # {initializer: [tensor, transposed]}, or [tenso
 EXTERNAL = "argmap-weights"  # where a template's weights say they are: memory, at load time
 PRECISIONS = ("fp32", "int8")
 INT8_PARTS = ("quantized", "scale", "zero_point")  # a MatMul weight's, named "{weight}_{part}" by quantize_dynamic
-QUANTIZE_VERSION = 1  # of ``quantize`` and ``smooth``: part of the key of a cached quantized model
+QUANTIZE_VERSION = 2  # of ``quantize``, ``quantize_weight`` and ``smooth`` (2: 7-bit weights): part of
+# the key of a cached quantized model and of the names int8 results are stored under
+WEIGHT_RANGE = 64  # int8 weights lie in -64..64 (7 bits, ``reduce_range``): see the module docstring
 CACHE_KEEP = 3  # quantized models kept in the cache (the most recently used)
 
 
@@ -68,6 +78,24 @@ def threads() -> int:
     if os.environ.get("ARGMAP_THREADS", "").isdigit() and int(os.environ["ARGMAP_THREADS"]) > 0:
         return int(os.environ["ARGMAP_THREADS"])
     return cores()
+
+
+def instruction_set() -> str:
+    """The family of instructions ONNX Runtime chooses its kernels by on this CPU, e.g. "x86_64
+    avx512-vnni", "x86_64 avx512", "x86_64 avx2", "x86_64 sse4" (by CPUID, as numpy detects it;
+    under an emulator, the emulated CPU's): stored with each analysis, printed by the benchmarks."""
+    import platform
+
+    machine = platform.machine().lower() or "unknown"
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__ as has
+    except ImportError:  # another numpy: the machine alone
+        return machine
+    for name, needs in (("avx512-vnni", ("AVX512_SKX", "AVX512VNNI")), ("avx512", ("AVX512_SKX",)),
+                        ("avx2", ("AVX2", "FMA3")), ("sse4", ("SSE41",))):
+        if all(has.get(n) for n in needs):
+            return f"{machine} {name}"
+    return machine
 
 
 def layout(precision: str) -> tuple[int, int]:
@@ -289,13 +317,13 @@ def initializers(model, weights: Mapping[str, np.ndarray], where: str = "model")
 
 def quantize_weight(w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A MatMul weight (in, out) as int8, its scales and zero points (per output channel),
-    exactly as onnxruntime's ``quantize_dynamic`` (QInt8, per_channel) computes them
-    (``quant_utils.compute_scale_zp``, ``quantize_nparray``): symmetric, scale = max |w| * 2 / 254
-    in float64 stored as float32 (1.0 where that is below float32's smallest normal), zero point
-    0, q = clip(round-half-even(w / scale), -128, 127)."""
-    scale = np.abs(w).max(axis=0).astype(np.float64) * 2 / 254
+    exactly as onnxruntime's ``quantize_dynamic`` (QInt8, per_channel, reduce_range) computes
+    them (``quant_utils.compute_scale_zp``, ``quantize_nparray``): symmetric, scale = max |w| * 2
+    / 128 in float64 stored as float32 (1.0 where that is below float32's smallest normal), zero
+    point 0, q = clip(round-half-even(w / scale), -64, 64) (WEIGHT_RANGE)."""
+    scale = np.abs(w).max(axis=0).astype(np.float64) * 2 / (2 * WEIGHT_RANGE)
     scale = np.where(scale < np.finfo(np.float32).tiny, 1.0, scale).astype(np.float32)
-    q = np.clip(np.round(w / scale), -128, 127).astype(np.int8)
+    q = np.clip(np.round(w / scale), -WEIGHT_RANGE, WEIGHT_RANGE).astype(np.int8)
     return q, scale, np.zeros(w.shape[1], dtype=np.int8)
 
 
@@ -341,9 +369,9 @@ def smooth(model, arrays: dict[str, np.ndarray], plan: Int8Plan) -> None:
 
 def quantize(model, arrays: Mapping[str, np.ndarray], plan: Int8Plan | None = None) -> bytes:
     """``model`` with ``arrays`` filled in and its MatMul weights int8 by onnxruntime's
-    ``quantize_dynamic`` (symmetric, per output channel; activations quantized per batch at
-    run time): for a template with no int8 one, or with a ``plan`` (``smooth`` first, the plan's
-    fp32 weights' MatMuls left out), in seconds."""
+    ``quantize_dynamic`` (symmetric, 7 bits, per output channel; activations quantized per batch
+    at run time): for a template with no int8 one, or with a ``plan`` (``smooth`` first, the
+    plan's fp32 weights' MatMuls left out), in seconds."""
     import logging
 
     from onnx import numpy_helper
@@ -363,8 +391,8 @@ def quantize(model, arrays: Mapping[str, np.ndarray], plan: Int8Plan | None = No
     try:
         with tempfile.TemporaryDirectory(prefix="argmap-int8-") as tmp:
             out = Path(tmp) / "int8.onnx"
-            quantize_dynamic(model, out, weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"],
-                             nodes_to_exclude=excluded)
+            quantize_dynamic(model, out, weight_type=QuantType.QInt8, per_channel=True, reduce_range=True,
+                             op_types_to_quantize=["MatMul"], nodes_to_exclude=excluded)
             return out.read_bytes()
     finally:
         root.setLevel(level)

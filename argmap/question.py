@@ -21,7 +21,7 @@ import numpy as np
 
 from .errors import ModelError
 from .integrity import adapter_files, private_copy, sha256
-from .onnx_models import config_precision
+from .onnx_models import QUANTIZE_VERSION, config_precision
 
 FORMAT = "argmap-question"
 FORMAT_VERSION = 1
@@ -58,7 +58,9 @@ def model_name(path: str | Path | None = None, precision: str | None = None) -> 
     files = model_files(p, (CONFIG_FILE, ADAPTER_FILES[1]))
     cfg = _config(p, files)
     precision = precision or config_precision(cfg)
-    suffix = "" if precision == "fp32" else f"-{precision}-1"  # -1: read one text at a time (onnx_models.INT8_BATCH)
+    # int8: -N, the quantizer's version (onnx_models.QUANTIZE_VERSION; 2: 7-bit weights, the same
+    # numbers on every CPU), its texts read one at a time (onnx_models.INT8_BATCH)
+    suffix = "" if precision == "fp32" else f"-{precision}-{QUANTIZE_VERSION}"
     return f"{cfg.get('name', 'argmap-question')}-v{cfg.get('version', '?')}{suffix}:{sha256(files[ADAPTER_FILES[1]])[:16]}"
 
 

@@ -24,14 +24,16 @@ def query_embedder(model: str | None):
 
 def stance_model_id() -> str:
     """The stance model's name with hashes of its adapter, its config (temperature, thresholds,
-    precision), its int8 calibration and the version of its relate() rule, without loading it:
-    a new model, new thresholds, a new calibration or a new rule re-run the analysis (and key
-    the cached pair probabilities)."""
+    precision), its int8 calibration, the version of argmap's int8 quantizer and of its relate()
+    rule, without loading it: a new model, new thresholds, a new calibration, a new quantizer or
+    a new rule re-run the analysis (and key the cached pair probabilities)."""
     from .integrity import sha256
+    from .onnx_models import QUANTIZE_VERSION
     from .stance import ADAPTER_FILES, CONFIG_FILE, INT8_FILE, RELATE_RULE, model_files
 
     files = model_files(None, (ADAPTER_FILES[1], CONFIG_FILE, INT8_FILE))  # int8: its calibration too
-    return "argmap-stance:" + "".join(sha256(data)[:12] for data in files.values()) + f":relate-{RELATE_RULE}"
+    return ("argmap-stance:" + "".join(sha256(data)[:12] for data in files.values())
+            + f":int8-{QUANTIZE_VERSION}:relate-{RELATE_RULE}")
 
 
 def pair_model_name(method: str) -> str:

@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EMBED_TOL = 1e-5        # max abs difference of a vector component (vectors are L2-normalised)
 COSINE_TOL = 0.99999    # least cosine between a vector and its reference
 LOGIT_TOL = 1e-4        # max abs difference of a stance logit (logits are O(1..10))
+INT8_TOL = 0.5          # of an int8 stance logit from fp32's, on any CPU (up to 0.39 on 3,000 dev pairs, AVX2)
 
 
 def _adapter(cfg: dict, tensors: dict) -> dict:
@@ -126,12 +127,24 @@ def test_vectors_do_not_depend_on_the_batch():
 
 @pytest.fixture(scope="module")
 def stance_models():
-    """(the stance model under ONNX Runtime at fp32, the same under torch, as shipped: int8)."""
+    """(the stance model under ONNX Runtime as shipped: fp32, the same under torch, int8 as its
+    config's ``inference.int8`` plan makes it: an option, not shipped)."""
     from argmap.stance import CONFIG_FILE, StanceModel, model_files
 
     config = json.loads(model_files(None, [CONFIG_FILE])[CONFIG_FILE])
-    fp32 = {**config, "inference": {**config["inference"], "precision": "fp32"}}
-    return StanceModel.load(config=fp32), StanceModel.load(backend="torch"), StanceModel.load()
+    int8 = {**config, "inference": {**config["inference"], "precision": "int8"}}
+    shipped = StanceModel.load()
+    assert shipped.precision == "fp32"  # the same numbers on every CPU (tests/test_isa.py)
+    return shipped, StanceModel.load(backend="torch"), StanceModel.load(config=int8)
+
+
+def _same_argmax_where_clear(got: np.ndarray, ref: np.ndarray, margin: float = 2 * INT8_TOL) -> None:
+    """int8 picks the reference's class wherever the reference's best logit leads by ``margin``,
+    more than int8 can move two logits apart (it moves each by up to about 0.4 from fp32, and by
+    about 0.13 between CPUs: a near tie may go either way)."""
+    top = np.sort(ref, axis=1)
+    clear = top[:, -1] - top[:, -2] > margin
+    assert clear.sum() >= 3 and (got.argmax(1) == ref.argmax(1))[clear].all()
 
 
 A = ["We should ban smoking", "Smoking is a personal choice", "The economy grew", TEXTS[-1], "Cats"]
@@ -148,21 +161,22 @@ def test_stance_logits_equal_torch(stance_models):
 
 @pytest.mark.integration
 def test_stance_does_not_depend_on_the_batch(stance_models):
-    onnx, _, shipped = stance_models
+    onnx, _, int8 = stance_models
     alone = np.concatenate([onnx.logits([a], [b]) for a, b in zip(A, B)])
     assert np.array_equal(alone, onnx.logits(A, B)) and np.array_equal(alone, onnx.logits(A + A, B + B)[:len(A)])
     assert np.abs(onnx.relate(A, B) - onnx.relate(B, A)).max() < 1e-6  # the order of a pair does not matter
-    assert shipped.precision == "int8"  # one pair per run: exactly the same numbers alone or among others
-    alone = np.concatenate([shipped.logits([a], [b]) for a, b in zip(A, B)])
-    assert np.array_equal(alone, shipped.logits(A, B)) and np.array_equal(alone[::-1], shipped.logits(A[::-1], B[::-1]))
-    assert np.array_equal(shipped.relate(A, B), shipped.relate(B, A))
+    assert int8.precision == "int8"  # one pair per run: exactly the same numbers alone or among others
+    alone = np.concatenate([int8.logits([a], [b]) for a, b in zip(A, B)])
+    assert np.array_equal(alone, int8.logits(A, B)) and np.array_equal(alone[::-1], int8.logits(A[::-1], B[::-1]))
+    assert np.array_equal(int8.relate(A, B), int8.relate(B, A))
 
 
 @pytest.mark.integration
 def test_int8_stance_is_near_the_torch_model(stance_models):
-    _, torch, shipped = stance_models
-    assert np.abs(shipped.logits(A, B) - torch.logits(A, B)).max() < 0.3
-    assert (shipped.logits(A, B).argmax(1) == torch.logits(A, B).argmax(1)).all()
+    _, torch, int8 = stance_models
+    got, ref = int8.logits(A, B), torch.logits(A, B)
+    assert np.abs(got - ref).max() < INT8_TOL
+    _same_argmax_where_clear(got, ref)
 
 
 def _imported(commands: list[list[str]]) -> dict[str, bool]:
@@ -235,11 +249,12 @@ def test_quantize_weight_equals_onnxruntimes_quantizer():
     rng = np.random.default_rng(4)
     w = (rng.normal(size=(64, 9)) * 0.05).astype(np.float32)
     w[:, 1] = 0                                      # an all-zero channel: scale 1
-    w[:, 2] = np.r_[127, np.arange(63) - 31.5]        # scale 1, halves: rounded half to even
+    w[:, 2] = np.r_[64, np.arange(63) - 31.5]         # scale 1, halves: rounded half to even
     w[:, 3] = 1e-40                                  # below float32's smallest normal
     q, scale, zero = quantize_weight(w)
+    assert np.abs(q).max() == 64  # 7 bits: the saturating int8 kernels of AVX2 stay exact
     for c in range(w.shape[1]):
-        z, s, qc = quantize_data(w[:, c], TensorProto.INT8, symmetric=True)
+        z, s, qc = quantize_data(w[:, c], TensorProto.INT8, symmetric=True, reduce_range=True)
         assert q[:, c].tobytes() == qc.astype(np.int8).tobytes()
         assert scale[c:c + 1].tobytes() == np.asarray(s, np.float32).reshape(1).tobytes() and zero[c] == z
     assert q.dtype == zero.dtype == np.int8 and scale.dtype == np.float32
@@ -346,7 +361,8 @@ def test_int8_plan_keeps_its_fp32_matmuls_and_stays_near_fp32(stance_graph):
     assert kept <= float_matmuls
     fp32 = _logits(session_of(model.SerializeToString(), arrays), tokenizer)
     int8 = _logits(ort.InferenceSession(quantized.SerializeToString(), providers=["CPUExecutionProvider"]), tokenizer)
-    assert np.abs(int8 - fp32).max() < 0.3 and (int8.argmax(1) == fp32.argmax(1)).all()
+    assert np.abs(int8 - fp32).max() < INT8_TOL
+    _same_argmax_where_clear(int8, fp32)
 
 
 def test_damaged_int8_calibration_is_one_line_model_error(tmp_path):
@@ -363,10 +379,16 @@ def test_a_model_quantized_at_load_is_cached_checked_and_equal(tmp_path, monkeyp
     """The int8 stance model is quantized once, then read from ARGMAP_CACHE: the same numbers
     without quantizing; a damaged cache entry is quantized again and replaced."""
     import argmap.onnx_models as onnx_models
-    from argmap.stance import StanceModel
+    from argmap.stance import CONFIG_FILE, StanceModel, model_files
+
+    config = json.loads(model_files(None, [CONFIG_FILE])[CONFIG_FILE])
+    config["inference"]["precision"] = "int8"  # an option of the config (shipped: fp32)
+
+    def load():
+        return StanceModel.load(config=config)
 
     monkeypatch.setenv("ARGMAP_CACHE", str(tmp_path))
-    first = StanceModel.load().logits(A, B)
+    first = load().logits(A, B)
     (entry,) = tmp_path.glob("int8-*.onnx")
     real = onnx_models.quantize
 
@@ -374,17 +396,17 @@ def test_a_model_quantized_at_load_is_cached_checked_and_equal(tmp_path, monkeyp
         raise AssertionError("quantized again")
 
     monkeypatch.setattr(onnx_models, "quantize", refuse)
-    assert np.array_equal(StanceModel.load().logits(A, B), first)  # from the cache
+    assert np.array_equal(load().logits(A, B), first)  # from the cache
     data = bytearray(entry.read_bytes())
     data[len(data) // 2] ^= 0xFF
     entry.write_bytes(bytes(data))  # damaged: its name's digest no longer matches
     calls = []
     monkeypatch.setattr(onnx_models, "quantize", lambda *a, **k: calls.append(1) or real(*a, **k))
-    assert np.array_equal(StanceModel.load().logits(A, B), first) and calls == [1]
+    assert np.array_equal(load().logits(A, B), first) and calls == [1]
     assert [p.name for p in tmp_path.glob("int8-*.onnx")] == [entry.name]  # written again, the same bytes
-    assert np.array_equal(StanceModel.load().logits(A, B), first) and calls == [1]
+    assert np.array_equal(load().logits(A, B), first) and calls == [1]
     blocked = tmp_path / "a-file"
     blocked.write_text("not a folder")
     monkeypatch.setenv("ARGMAP_CACHE", str(blocked / "cache"))  # cannot be made: the model loads all the same
-    assert np.array_equal(StanceModel.load().logits(A, B), first) and calls == [1, 1]
+    assert np.array_equal(load().logits(A, B), first) and calls == [1, 1]
     assert not list(tmp_path.glob(".tmp-*"))

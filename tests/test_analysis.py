@@ -8,6 +8,7 @@ from argmap.analyze import Settings, analyze, embed_claims
 from argmap.fake import FakeEmbedder, FakeStance
 from argmap.issues import build_issues, headline, keyphrases, pivot_and_sides
 from argmap.models import Claim, Document, Relation
+from argmap.onnx_models import instruction_set
 from argmap.relations import candidate_pairs, decide, find_relations, read_pairs, verdict
 from argmap.search import counter_search, search
 from argmap.store import Store
@@ -218,6 +219,7 @@ def test_analyze_caches_and_search(store, fake_embedder):
     # a3 clashes with both (0.9 + 0.9): it is the pivot, and a1, a2 dispute it
     assert issues[0].pivot == "a3" and issues[0].backing == ("a3",) and set(issues[0].disputing) == {"a1", "a2"}
     assert store.issues() == issues  # sides and pivot survive the store
+    assert store.meta("instruction_set") == instruction_set() != ""  # what the analysis was made on
     assert run()[2] is False  # nothing changed: no work
     q = fake_embedder.encode(["sanctions on china hurt trade"])[0]
     hits = search(store, q, fake_embedder.name, k=2)

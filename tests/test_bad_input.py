@@ -399,3 +399,34 @@ def test_relate_file_reads_lines_at_newlines_only_and_refuses_half_characters(tm
     assert [p["a"] for p in read_pairs("p.jsonl", raw + "\r\n")] == ["one\u2028line"]
     with pytest.raises(InputError, match=r"p.jsonl: line 2: not Unicode text"):
         read_pairs("p.jsonl", raw + '\n{"a": "x\\ud800", "b": "y"}\n')
+
+
+def test_the_same_sentence_from_several_participants_is_a_claim_of_each(tmp_path):
+    """Agreement by repetition (a form letter, many participants saying the same) is what a
+    consultation is about: nobody's claim is dropped because somebody else said it first."""
+    same = "We need far more protected bike lanes in the city centre."
+    rows = [f'{i},{p},0,0,1,"{same}"' for i, p in enumerate((11, 22, 33), start=1)]
+    rows.append('4,44,0,0,1,"Parking in the centre should cost more at peak hours."')
+    path = make(tmp_path, "consultation.csv", "comment-id,author-id,agrees,disagrees,moderated,comment-body\n"
+                + "\n".join(rows) + "\n")
+    db = tmp_path / "s.db"
+    result = ingest(path, db=db)
+    assert result.exit_code == 0, result.output
+    conn = sqlite3.connect(str(db))
+    said = sorted(conn.execute("SELECT a.name FROM claims c JOIN analysts a ON a.id = c.analyst_id "
+                               "WHERE c.text = ?", (same,)).fetchall())
+    conn.close()
+    assert len(said) == 3 and len({name for (name,) in said}) == 3, said
+    assert counts(db)[1:] == (4, 4)  # claims, analysts: participants 22 and 33 are analysts too
+
+
+def test_short_paragraphs_ending_in_a_mark_after_the_sentence_are_read(tmp_path):
+    """A one-sentence paragraph ending in a footnote mark, an ellipsis, a semicolon or an emoji
+    is text, not a heading: each gives its claim (a heading still gives none)."""
+    endings = ["[1]", "¹", "*", "…", ";", " 🙂", "†", "."]
+    body = "\n\n".join(f"The {w} council should fund the night buses{e}" for w, e in zip(
+        ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth"], endings))
+    path = make(tmp_path, "notes.md", f"---\ntitle: Notes\nauthors: [Ann Writer]\n---\n\n## A heading\n\n{body}\n")
+    db = tmp_path / "s.db"
+    assert ingest(path, db=db).exit_code == 0
+    assert counts(db)[1] == 8

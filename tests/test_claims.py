@@ -360,19 +360,20 @@ def test_diplomat_tag_not_inside_claim(corpus_claims):
 
 # ---------------------------------------------------------------- ids, spans, context
 
-def test_claim_ids_depend_only_on_document_and_text(corpus_claims):
+def test_claim_ids_depend_only_on_document_analyst_and_text(corpus_claims):
     from argmap.claims import claim_id
 
-    assert claim_id("a", "Some text.") == claim_id("a", "Some text.")
-    assert claim_id("a", "Some text.") != claim_id("b", "Some text.")
-    assert claim_id("a", "Some text.") != claim_id("a", "Some text!")
-    assert len(claim_id("a", "x")) == 16
+    assert claim_id("a", "Ann", "Some text.") == claim_id("a", "Ann", "Some text.")
+    assert claim_id("a", "Ann", "Some text.") != claim_id("b", "Ann", "Some text.")
+    assert claim_id("a", "Ann", "Some text.") != claim_id("a", "Ann", "Some text!")
+    assert claim_id("a", "Ann", "Some text.") != claim_id("a", "Bo", "Some text.")  # who said it
+    assert len(claim_id("a", "Ann", "x")) == 16
     for doc_id, (_, claims) in corpus_claims.items():
         ids = [c.id for c in claims]
         assert len(ids) == len(set(ids)), doc_id
         for c in claims:
             assert c.document == doc_id
-            assert c.id == claim_id(doc_id, c.text)
+            assert c.id == claim_id(doc_id, c.analyst, c.text)
 
 
 def test_claim_ids_stable_across_runs(corpus_claims):

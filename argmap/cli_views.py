@@ -19,7 +19,7 @@ from .cli_options import db_option, json_option, open_store
 from .errors import ArgmapError
 from .debate import MIN_RELEVANCE
 from .matrix import RULE as MATRIX_RULE
-from .output import echo, json_lines, table, write_atomic
+from .output import echo, json_lines, table, write_all_atomic, write_atomic
 
 DEFAULT_MAPS = Path("maps")
 MAP_FORMATS = ("svg", "png", "pdf")
@@ -197,16 +197,13 @@ def matrix_command(out_dir, fmt, db_path, as_json):
     analysts = sorted({c.analyst for c in claims if any(c.id in i.claim_ids for i in issues)})
     m = mx.stance_matrix(claims, issues, relations, analysts)
     pairs = mx.agreement_matrix(claims, issues, relations, analysts)
+    files = [(f"stance-matrix.{fmt}", lambda: mx.figure_bytes(mx.stance_figure(m), fmt)),
+             (f"agreement.{fmt}", lambda: mx.figure_bytes(mx.agreement_figure(analysts, pairs), fmt)),
+             ("stance-matrix.csv", lambda: mx.stance_csv(m).encode("utf-8-sig")),  # BOM: spreadsheets read UTF-8
+             ("agreement.csv", lambda: mx.agreement_csv(analysts, pairs).encode("utf-8-sig"))]
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        written = []
-        for name, fig in ((f"stance-matrix.{fmt}", mx.stance_figure(m)),
-                          (f"agreement.{fmt}", mx.agreement_figure(analysts, pairs))):
-            mx.save_figure(fig, out_dir / name)
-            written.append(out_dir / name)
-        for name, text in (("stance-matrix.csv", mx.stance_csv(m)), ("agreement.csv", mx.agreement_csv(analysts, pairs))):
-            write_atomic(out_dir / name, text.encode("utf-8-sig"))  # BOM: spreadsheets read UTF-8 right
-            written.append(out_dir / name)
+        written = write_all_atomic((out_dir / name, make()) for name, make in files)  # all four or none
     except OSError as e:
         raise ArgmapError(f"{out_dir}: cannot write the matrix files ({e.strerror or e})") from None
     if as_json:
@@ -274,8 +271,8 @@ def debate_command(motion, out_dir, min_relevance, min_stance, per_side, no_pdf,
     If nothing in the corpus bears on the motion it says so and makes no pack.
     """
     from .debate import debate_graph, prepare_debate, slug
-    from .render import write_map
     from .handout import write_pack
+    from .render import export
 
     store = open_store(db_path)
     claims = store.claims()
@@ -296,7 +293,7 @@ def debate_command(motion, out_dir, min_relevance, min_stance, per_side, no_pdf,
         svg = None
         palette = _palette(claims)
         try:
-            svg = write_map(debate_graph(pack, palette), out / "debate-map.svg").read_bytes()
+            svg = export(debate_graph(pack, palette), "svg")  # written with the handout, all or none
         except ArgmapError as e:
             echo(f"argmap: no debate map: {e}", err=True)
         written = write_pack(pack, out, svg, pdf=not no_pdf, palette=palette)

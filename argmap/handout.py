@@ -20,7 +20,7 @@ from typing import Mapping
 
 from . import style
 from .debate import STRENGTH_RULE, DebateClaim, DebatePack, short_analyst
-from .output import clean_text, safe_url, write_atomic
+from .output import clean_text, safe_url, temporary_beside, write_all_atomic
 from .render import analyst_border
 
 HOW_TO = [
@@ -217,42 +217,65 @@ def find_pdf_maker() -> str | None:
         return None
 
 
+def whole_pdf(path: Path) -> bool:
+    """True when ``path`` is a PDF written to its end (``%PDF-`` first, ``%%EOF`` in its last bytes)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(5)
+            f.seek(max(0, os.fstat(f.fileno()).st_size - 1024))
+            return head == b"%PDF-" and b"%%EOF" in f.read()
+    except OSError:
+        return False
+
+
 def write_pdf(html_path: Path, pdf_path: Path) -> bool:
-    """Print the HTML handout to PDF; False (no file) when no converter is available or it fails."""
+    """Print the HTML handout to PDF: into a temporary file beside ``pdf_path``, which replaces it
+    only when it is a whole PDF. False when no converter is available or it fails (a full disk, a
+    crash): then no ``pdf_path`` is left either, since one from an earlier run would belong to
+    another handout."""
+    tmp = temporary_beside(pdf_path)
+    try:
+        if _print_pdf(html_path, tmp) and whole_pdf(tmp):
+            os.replace(tmp, pdf_path)
+            return True
+        pdf_path.unlink(missing_ok=True)
+        return False
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _print_pdf(html_path: Path, out: Path) -> bool:
     maker = find_pdf_maker()
     if maker is None:
         return False
     if maker == "weasyprint":
         import weasyprint
 
-        weasyprint.HTML(filename=str(html_path)).write_pdf(str(pdf_path))
-        return pdf_path.is_file()
+        try:
+            weasyprint.HTML(filename=str(html_path)).write_pdf(str(out))
+        except OSError:
+            return False
+        return True
     with tempfile.TemporaryDirectory(prefix="argmap-chromium-") as profile:
         cmd = [shutil.which(maker), "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
-               f"--user-data-dir={profile}", f"--print-to-pdf={pdf_path}", html_path.resolve().as_uri()]
+               f"--user-data-dir={profile}", f"--print-to-pdf={out}", html_path.resolve().as_uri()]
         try:
             subprocess.run(cmd, capture_output=True, timeout=120, check=False,
                            env={**os.environ, "HOME": profile})
         except (OSError, subprocess.TimeoutExpired):
             return False
-    return pdf_path.is_file() and pdf_path.stat().st_size > 0
+    return True
 
 
 def write_pack(pack: DebatePack, out_dir: Path, map_svg: bytes | None = None, pdf: bool = True,
                palette: Mapping[str, str] | None = None) -> list[Path]:
     """Write debate.md, debate.html (+ debate-map.svg, debate.pdf) into ``out_dir``; return the paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    map_name = None
-    if map_svg:
-        p = out_dir / "debate-map.svg"
-        write_atomic(p, map_svg)
-        map_name = p.name
-        written.append(p)
-    for name, text in (("debate.md", markdown(pack, map_name)), ("debate.html", html_handout(pack, map_svg, palette))):
-        p = out_dir / name
-        write_atomic(p, text.encode("utf-8"))
-        written.append(p)
+    map_name = "debate-map.svg" if map_svg else None
+    files = ([(out_dir / map_name, map_svg)] if map_svg else []) + [
+        (out_dir / "debate.md", markdown(pack, map_name).encode("utf-8")),
+        (out_dir / "debate.html", html_handout(pack, map_svg, palette).encode("utf-8"))]
+    written = write_all_atomic(files)  # the handout's files all or none: never one motion's beside another's
     if pdf:
         target = out_dir / "debate.pdf"
         if write_pdf(out_dir / "debate.html", target):

@@ -234,10 +234,15 @@ def agreement_figure(analysts: Sequence[str], pairs: dict):
     return fig
 
 
-def save_figure(fig, path) -> None:
+def figure_bytes(fig, fmt: str) -> bytes:
+    """The figure as ``fmt`` (svg or png) bytes, the figure closed: written whole or not at all."""
+    import io
+
     import matplotlib.pyplot as plt
 
+    buf = io.BytesIO()
     try:
-        fig.savefig(path, bbox_inches="tight", dpi=150, metadata={"Date": None} if str(path).endswith(".svg") else None)
+        fig.savefig(buf, format=fmt, bbox_inches="tight", dpi=150, metadata={"Date": None} if fmt == "svg" else None)
     finally:
         plt.close(fig)
+    return buf.getvalue()

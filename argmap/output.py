@@ -110,15 +110,38 @@ def csv_text(rows: Iterable[Sequence[object]]) -> str:
 
 def write_atomic(path: Path, payload: bytes) -> None:
     """Write a temporary file beside ``path`` (mode 0666 less umask), then os.replace it."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    write_all_atomic([(path, payload)])
+
+
+def temporary_beside(path: Path) -> Path:
+    """A fresh hidden name in ``path``'s folder, for a file that replaces ``path`` when complete."""
+    return path.with_name(f".{path.name[:180]}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+
+
+def write_all_atomic(files: Iterable[tuple[Path, bytes]]) -> list[Path]:
+    """All or nothing: each (path, payload), taken one at a time (a generator keeps one payload in
+    memory), is written to a temporary file beside its path, and only when all are complete do
+    they replace their paths (renames need no disk space). A failure (a full disk) removes the
+    temporary files and leaves every path as it was. Returns the paths written."""
+    done: list[tuple[Path, Path]] = []
+    written: list[Path] = []
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(payload)
-        os.replace(tmp, path)
+        for path, payload in files:
+            tmp = temporary_beside(path)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            done.append((tmp, path))
+            with os.fdopen(fd, "wb") as f:
+                f.write(payload)
+        while done:
+            tmp, path = done[0]
+            os.replace(tmp, path)
+            written.append(path)
+            done.pop(0)
+        return written
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        for tmp, _ in done:
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
         raise

@@ -23,7 +23,7 @@ import graphviz
 from argmap import style
 from argmap.errors import ArgmapError
 from argmap.models import Claim, Document, Issue, Relation
-from argmap.output import clean_text, safe_url, write_atomic
+from argmap.output import clean_text, safe_url, write_all_atomic, write_atomic
 
 FORMATS = ("svg", "png", "pdf", "dot")
 DOT_MISSING = "Graphviz 'dot' was not found: install Debian's graphviz package"
@@ -580,12 +580,8 @@ def render_maps(data: MapData, out_dir: Path, fmt: str = "svg") -> list[Path]:
     issues = sorted(data.issues, key=_issue_key)
     for stem, issue in zip(_issue_filenames(issues), issues):
         jobs.append((stem, issue_graph(data, issue, palette)))
-    written: list[Path] = []
-    try:
-        for stem, graph in jobs:
-            path = out_dir / f"{stem}.{fmt}"
-            write_atomic(path, export(graph, fmt))
-            written.append(path)
+    try:  # all the maps or none: a full disk, or Graphviz failing on one, leaves the earlier set whole
+        written = write_all_atomic((out_dir / f"{stem}.{fmt}", export(graph, fmt)) for stem, graph in jobs)
         keep = {p.name for p in written}
         for old in sorted(out_dir.glob(f"issue-*.{fmt}")):
             if re.fullmatch(rf"issue-\d+\.{re.escape(fmt)}", old.name) and old.name not in keep:

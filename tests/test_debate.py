@@ -157,3 +157,19 @@ def test_handout_names_carry_the_map_colours(fake_embedder):
         chip = f'background:{palette[name]};border:{ANALYST_CSS_BORDER[analyst_border(palette, name)]}'
         assert chip in page, name
     assert 'class="chip"' not in html_handout(pack)  # no palette: names only
+
+
+@pytest.mark.parametrize("printed, kept", [(b"%PDF-1.7\n...cut off", False), (b"", False),
+                                           (b"%PDF-1.7\n1 0 obj\n%%EOF\n", True)])
+def test_a_pdf_replaces_the_last_one_only_when_whole(tmp_path, monkeypatch, printed, kept):
+    """A PDF cut off (a full disk) or not written (Chromium failed) is not reported as written, and
+    an older debate.pdf, of another motion, is not left beside the new handout."""
+    from argmap import handout
+
+    html, target = tmp_path / "debate.html", tmp_path / "debate.pdf"
+    html.write_text("<p>handout</p>", encoding="utf-8")
+    target.write_bytes(b"%PDF-1.7\nthe motion before\n%%EOF\n")
+    monkeypatch.setattr(handout, "_print_pdf", lambda src, out: out.write_bytes(printed) or bool(printed))
+    assert handout.write_pdf(html, target) is kept
+    assert (target.read_bytes() == printed) if kept else not target.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["debate.html"] + (["debate.pdf"] if kept else [])

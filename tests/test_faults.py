@@ -273,3 +273,31 @@ def test_a_full_disk_gets_one_line_and_keeps_the_store(clean, tmp_path, small_di
         filler.unlink()
         again = argmap("ingest", "--no-analyze", "--db", db, CORPUS / "csis-mr-and-mrs-kim.md")
         assert again.returncode == 0, again.stderr
+
+
+def test_a_full_disk_keeps_the_maps_matrix_and_handout_of_the_run_before(tmp_path, small_disk):
+    """map, matrix and debate write every file through a temporary file and a rename, all of a
+    command's files or none: on a full disk the files of the run before stay whole."""
+    db = tmp_path / "s.db"
+    assert driver("none", 0, "ingest", "--db", db, CORPUS).returncode == 0
+    out = (small_disk or tmp_path) / "out"
+    motion = "China is back at the centre of Korean diplomacy"  # a side for the fake models at these floors
+    commands = [["map", "--out", out / "maps"], ["matrix", "--out", out / "matrix"],
+                ["debate", motion, "--no-pdf", "--out", out / "debate", "--min-relevance", "0.3", "--min-stance", "0.05"]]
+    for args in commands:
+        first = driver("none", 0, *args, "--db", db)
+        assert first.returncode == 0, first.stderr
+    before = {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    assert len(before) >= 8
+    preexec = None
+    if small_disk is not None:
+        (small_disk / "filler").write_bytes(b"\0" * max(0, shutil.disk_usage(small_disk).free - 4096))
+    else:
+        def preexec():
+            resource.setrlimit(resource.RLIMIT_FSIZE, (2048, 2048))
+    for args in commands:
+        result = driver("none", 0, *args, "--db", db, preexec_fn=preexec)
+        assert result.returncode == 1 and "Traceback" not in result.stderr, (args, result.stderr)
+        one_error_line(result)
+        after = {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+        assert after == before, args  # nothing replaced by a cut-off file, no temporary file left

@@ -143,6 +143,61 @@ class AnalystCount:
         return {"analyst": self.name, "claims": self.claims, "documents": self.documents}
 
 
+class _Cursor:
+    """A cursor whose rows, read as they are fetched, raise a damaged file's error as StoreError."""
+
+    def __init__(self, cursor: sqlite3.Cursor, fault):
+        self._cursor, self._fault = cursor, fault
+
+    def __iter__(self):
+        try:
+            yield from self._cursor
+        except sqlite3.Error as e:
+            raise (self._fault(e) or e) from None
+
+    def _read(self, method, *args):
+        try:
+            return method(*args)
+        except sqlite3.Error as e:
+            raise (self._fault(e) or e) from None
+
+    def fetchone(self):
+        return self._read(self._cursor.fetchone)
+
+    def fetchall(self):
+        return self._read(self._cursor.fetchall)
+
+    def fetchmany(self, size: int = 1):
+        return self._read(self._cursor.fetchmany, size)
+
+    def __getattr__(self, name):
+        return getattr(self._cursor, name)
+
+
+class _Connection:
+    """The store's SQLite connection: a failure of the file itself (a damaged page, a lock, a
+    read-only file, a full disk), under any statement or while its rows are read, is one
+    StoreError naming the store (``Store._fault``): one error path, whatever the command."""
+
+    def __init__(self, conn: sqlite3.Connection, fault):
+        self._conn, self._fault = conn, fault
+
+    def execute(self, *args) -> _Cursor:
+        try:
+            return _Cursor(self._conn.execute(*args), self._fault)
+        except sqlite3.Error as e:
+            raise (self._fault(e) or e) from None
+
+    def executemany(self, *args) -> _Cursor:
+        try:
+            return _Cursor(self._conn.executemany(*args), self._fault)
+        except sqlite3.Error as e:
+            raise (self._fault(e) or e) from None
+
+    def __getattr__(self, name):
+        return getattr(self._conn, name)
+
+
 class Store:
     """An argmap store. ``create=False`` (read commands) refuses a path with no store, so a
     mistyped --db says so instead of making an empty one. A file argmap cannot write to is
@@ -165,8 +220,8 @@ class Store:
         self.read_only = exists and not (os.access(self.path, os.W_OK) and folder_writable)
         mode = "" if not self.read_only else "?mode=ro" if folder_writable else "?immutable=1"
         try:
-            self.conn = sqlite3.connect(f"{self.path.resolve().as_uri()}{mode}", uri=True, isolation_level=None,
-                                        timeout=LOCK_TIMEOUT)
+            self.conn = _Connection(sqlite3.connect(f"{self.path.resolve().as_uri()}{mode}", uri=True,
+                                                    isolation_level=None, timeout=LOCK_TIMEOUT), self._fault)
             self._check_owner()
             self.conn.execute("PRAGMA foreign_keys = ON")
             if not self.read_only:
@@ -195,10 +250,19 @@ class Store:
                 "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'claims'").fetchone():
             raise StoreError(f"{self.path}: not an argmap database (an SQLite file with no claims table)")
 
+    def _fault(self, e: sqlite3.Error) -> StoreError | None:
+        """The StoreError for a failure of the file under any statement (damaged, locked,
+        read-only, full), or None for the caller's own errors (a constraint, a bad statement)."""
+        return self._error(e, fallback=False)
+
     def _error(self, e: sqlite3.Error, fallback: bool = True) -> StoreError | None:
         """One line for an SQLite failure: what happened to which store, in words. Without
-        ``fallback``, None for failures that are not about the file (locks, permissions, disk)."""
+        ``fallback``, None for failures that are not about the file (damage, locks, permissions,
+        disk)."""
         text = str(e)
+        if "malformed" in text:
+            return StoreError(f"{self.path}: the store is damaged ({text}); argmap changed nothing: restore "
+                              "it from a copy, or ingest the corpus into a new --db")
         if "locked" in text or "busy" in text:
             return StoreError(f"{self.path}: the store is in use by another argmap process (waited "
                               f"{LOCK_TIMEOUT:.0f} s); try again when it has finished")

@@ -430,3 +430,28 @@ def test_short_paragraphs_ending_in_a_mark_after_the_sentence_are_read(tmp_path)
     db = tmp_path / "s.db"
     assert ingest(path, db=db).exit_code == 0
     assert counts(db)[1] == 8
+
+
+def _damage_table(db: Path, table: str) -> None:
+    """Overwrite the root page of ``table`` (not the file's header) with garbage, as a failing
+    disk or an interrupted copy would."""
+    conn = sqlite3.connect(str(db))
+    root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)).fetchone()[0]
+    size = conn.execute("PRAGMA page_size").fetchone()[0]
+    conn.close()
+    assert root > 1
+    with open(db, "r+b") as f:
+        f.seek((root - 1) * size)
+        f.write(bytes(range(256)) * (size // 256))
+
+
+@pytest.mark.parametrize("table, args", [("claims", ["analysts"]), ("claims", ["claims"]), ("documents", ["documents"]),
+                                         ("documents", ["ingest", str(CORPUS / "rfa-dual-message.md"), "--no-analyze"])])
+def test_a_damaged_store_is_one_line_naming_it(tmp_path, ingested, table, args):
+    db = copy_db(ingested[0], tmp_path / "s.db")
+    _damage_table(db, table)
+    result = CliRunner().invoke(cli, [*args, "--db", str(db)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), repr(result.exception)
+    assert error_lines(result)[-1:] == [f"Error: {db}: the store is damaged (database disk image is malformed); "
+                                        "argmap changed nothing: restore it from a copy, or ingest the corpus "
+                                        "into a new --db"], result.stderr

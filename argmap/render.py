@@ -136,15 +136,20 @@ def issue_sides(issue: Issue, claims: Mapping[str, Claim]) -> tuple[list[str], l
 
 
 _ENTITY_START = re.compile(r"&(?=[#\w])")
+# after a backslash of the text: Graphviz replaces \N, \G, \E, \H, \T, \L with names in tooltips,
+# URLs and HTML-like labels even when the backslash is escaped; an invisible WORD JOINER between
+# the backslash and the letter keeps both as written
+_LITERAL_BACKSLASH = "\\\u2060"
 
 
 def esc(text: str) -> graphviz.quoting.NoHtml:
     """Any text as a DOT string (label, tooltip, URL, id, name): always quoted, never an HTML-like
-    label. ``clean_text`` applied; \\ (so \\N, \\G, \\l stay literal), " and newline escaped;
-    an & that could start an entity (&#1;, &amp;, a=1&b=2 in a URL) written &amp;, as Graphviz
-    decodes entities and copies URLs into SVG unescaped."""
+    label. ``clean_text`` applied; \\ escaped and kept literal (``_LITERAL_BACKSLASH``: \\N, \\G, \\l
+    stay as written), " and newline escaped; an & that could start an entity (&#1;, &amp;,
+    a=1&b=2 in a URL) written &amp;, as Graphviz decodes entities and copies URLs into SVG
+    unescaped."""
     text = _ENTITY_START.sub("&amp;", clean_text(text))
-    return graphviz.nohtml(text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n"))
+    return graphviz.nohtml(text.replace("\\", "\\" + _LITERAL_BACKSLASH).replace('"', '\\"').replace("\n", "\\n"))
 
 
 def _plural(n: int) -> str:
@@ -188,7 +193,7 @@ def claim_label(lines: Sequence[str], who: str) -> graphviz.quoting.NoHtml:
 
 def _h(text: str) -> str:
     """Escape text for an HTML-like label (``clean_text`` applied)."""
-    return html.escape(clean_text(text), quote=True)
+    return html.escape(clean_text(text), quote=True).replace("\\", _LITERAL_BACKSLASH)
 
 
 def _html_lines(lines: Sequence[str]) -> str:

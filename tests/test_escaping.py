@@ -64,7 +64,7 @@ def test_esc_is_never_an_html_label():
 
 
 def test_esc_keeps_backslash_escapes_and_newlines_literal():
-    assert render.esc('a\\N \\G \\l "q"\nb') == 'a\\\\N \\\\G \\\\l \\"q\\"\\nb'
+    assert render.esc('a\\N \\G \\l "q"\nb') == 'a\\\\\u2060N \\\\\u2060G \\\\\u2060l \\"q\\"\\nb'
 
 
 def test_clean_text_keeps_ordinary_text_and_drops_invisible_characters():

@@ -342,3 +342,22 @@ def test_report_keeps_hostile_text_as_json_text_and_inert_maps(run):
     assert urls["three"][0].startswith("https://example.org/three%22onmouseover") or urls["three"][0] == ""
     for svg in re.findall(r"<svg\b.*?</svg>", page, re.S):  # each issue map, parsed as XML
         check_svg(svg.encode("utf-8"), "report map")
+
+
+def test_graphviz_keeps_backslash_n_and_g_literal_in_tooltips_labels_and_legends(run):
+    """Graphviz replaces \\N, \\G (node and graph names) in tooltips and HTML-like labels even when
+    the backslash is escaped: a name with them must still read as written (a WORD JOINER after
+    the backslash keeps it), never as "claim5 issue-1"."""
+    out, _, _ = run
+    shown = 0
+    for path in _svgs(out):
+        if path.parent.name in ("matrix",) or path.name.startswith(("stance-matrix", "agreement")):
+            continue  # matplotlib's pictures: no Graphviz
+        root = check_svg(path.read_bytes(), str(path))
+        for el in root.iter():
+            texts = [el.text or ""] + [v for k, v in el.attrib.items() if _local(k) == "title"]
+            for text in texts:
+                if "Back\\" in text:
+                    shown += 1
+                    assert "Back\\\u2060slash \\\u2060N" in text, (path.name, text)
+    assert shown >= 3  # in labels and tooltips

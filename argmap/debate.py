@@ -282,7 +282,7 @@ def debate_graph(pack: DebatePack, palette: Mapping[str, str], per_side: int | N
                 label = render.claim_label([d.ref] + text, style.ANALYST_PREFIX + render.short_name(d.claim.analyst))
                 sub.node(d.ref, label=label, fillcolor=render.fill(palette, d.claim.analyst),
                          style=f"{style.CLAIM_STYLE},{render.analyst_border(palette, d.claim.analyst)}",
-                         tooltip=render.esc(f"{d.claim.analyst}, {d.source()}"))
+                         tooltip=render.esc(render.truncate(f"{d.claim.analyst}, {d.source()}", 2 * style.TOOLTIP_MAX_CHARS)))
     agree, disagree = style.EDGE_STYLE[style.AGREE], style.EDGE_STYLE[style.DISAGREE]
     for d in pro:
         g.edge(d.ref, "motion", color=agree["color"], penwidth=agree["penwidth"], style=agree["style"])

@@ -201,14 +201,17 @@ def _html_lines(lines: Sequence[str]) -> str:
 
 
 def tooltip(claim: Claim, documents: Mapping[str, Document]) -> str:
+    """Who made the claim, in which document: each part cut to ``style.TOOLTIP_MAX_CHARS`` (a
+    plain-text file's title is its first line, which may be a whole paragraph)."""
     doc = documents.get(claim.document)
     if doc is None:
         title, source = style.DOCUMENT_UNKNOWN.format(document=claim.document), ""
     else:
         title = _squash(doc.title) or doc.id
         extra = ", ".join(p for p in (_squash(doc.outlet), _squash(doc.date)) if p)
-        source = f" — {extra}" if extra else ""
-    return esc(style.TOOLTIP.format(analyst=claim.analyst, title=title, source=source))
+        source = f" — {truncate(extra, style.TOOLTIP_MAX_CHARS)}" if extra else ""
+    cut = lambda text: truncate(text, style.TOOLTIP_MAX_CHARS)  # noqa: E731
+    return esc(style.TOOLTIP.format(analyst=cut(claim.analyst), title=cut(title), source=source))
 
 
 def _cell_border(palette: Mapping[str, str], analyst: str) -> str:
@@ -512,7 +515,7 @@ def overview_graph(data: MapData, palette: Mapping[str, str]) -> graphviz.Digrap
                 if members:
                     names[k] = f"i{n}s{k}"
                     box.node(names[k], label=_side_label(side_label, members, palette), shape="plain",
-                             tooltip=esc(f"{side_label}: " + ", ".join(members)))
+                             tooltip=esc(f"{side_label}: " + truncate(", ".join(members), style.TOOLTIP_MAX_CHARS)))
             order = [names[k] for k in sorted(names)]
             for tail, head in zip(order, order[1:]):
                 if (tail, head) != (names.get(1), names.get(2)):

@@ -39,6 +39,7 @@ CLAIM_WRAP = 40  # characters per line of claim text
 CLAIM_MAX_CHARS = 220  # longer claims are cut at a word boundary and end with ELLIPSIS
 ELLIPSIS = "…"
 NAME_MAX_CHARS = 40  # analyst and document names on maps; the tooltip keeps the whole name
+TOOLTIP_MAX_CHARS = 2_000  # each part of a tooltip (a name, a title): Graphviz refuses strings over 16,384
 PAGE_NAME_MAX_CHARS = 80  # analyst names in the debate handout and Markdown; the HTML title keeps the whole name
 ANALYST_PREFIX = "— "  # line under the claim text naming the analyst
 CAMP_BOX_STYLE = "rounded,dashed"  # a side on an issue map: a dashed rounded box

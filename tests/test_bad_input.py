@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 from pathlib import Path
 
@@ -455,3 +456,34 @@ def test_a_damaged_store_is_one_line_naming_it(tmp_path, ingested, table, args):
     assert error_lines(result)[-1:] == [f"Error: {db}: the store is damaged (database disk image is malformed); "
                                         "argmap changed nothing: restore it from a copy, or ingest the corpus "
                                         "into a new --db"], result.stderr
+
+
+def test_a_plain_text_file_whose_first_line_is_a_paragraph_still_maps(tmp_path, monkeypatch):
+    """A .txt's title is its first line: 17,400 characters of it passed Graphviz's 16,384-character
+    limit in every tooltip, and map and report failed naming no document. Tooltips are cut."""
+    from conftest import use_fake_models
+
+    use_fake_models(monkeypatch)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    line = " ".join(f"Clause {i} says that the sanctions work and the council should keep them." for i in range(250))
+    assert len(line) > 17_000
+    make(corpus, "long.txt", line + "\n\nThe sanctions are working and China enforces them at the border.\n")
+    make(corpus, "other.md", GOOD.replace("The first sentence makes a clear point.",
+                                          "The sanctions are not working and China does not enforce them."))
+    db = tmp_path / "s.db"
+    assert CliRunner().invoke(cli, ["ingest", str(corpus), "--db", str(db)]).exit_code == 0
+    result = CliRunner().invoke(cli, ["map", "--db", str(db), "--out", str(tmp_path / "maps"), "--format", "svg"])
+    assert result.exit_code == 0, result.output
+    titles = re.findall(r'xlink:title="([^"]*)"', "".join(p.read_text() for p in (tmp_path / "maps").glob("*.svg")))
+    assert titles and max(map(len, titles)) < 5_000
+
+
+def test_importing_a_source_with_a_name_near_the_limit(tmp_path):
+    """A 236-byte name is a valid file name; the hidden temporary file beside the Markdown is cut
+    to fit too (it was 'File name too long' about that temporary file)."""
+    src = make(tmp_path, "a" * 236 + ".txt", "ANN: We should fund the night buses every day of the week.\n"
+                                              "BO: No, the night buses cost far too much for the city.\n")
+    result = CliRunner().invoke(cli, ["import", str(src), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0 and error_lines(result) == [], result.output
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["a" * 236 + ".md"]

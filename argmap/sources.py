@@ -102,6 +102,22 @@ def to_markdown(source: Source) -> str:
 # ---------------------------------------------------------------- web pages
 
 _HTML_BLOCKS = ("head", "p", "item", "quote")
+_CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
+
+
+def _xml_safe_refs(data: bytes | str) -> bytes | str:
+    """``data`` with character references to what XML cannot hold (C0 controls but tab and
+    newlines, surrogates, U+FFFE/U+FFFF, past U+10FFFF) made spaces: trafilatura's XML tree
+    loses the whole article over one ``&#x1b;``. Raw control characters it copes with."""
+    def safe(m) -> bytes:
+        code = int(m.group(1), 16) if m.group(1) else int(m.group(2))
+        bad = (code < 0x20 and code not in (9, 10, 13)) or 0xD800 <= code <= 0xDFFF or code in (0xFFFE, 0xFFFF) \
+            or code > 0x10FFFF
+        return b" " if bad else m.group(0)
+
+    if isinstance(data, str):
+        return _CHAR_REF.sub(safe, data.encode("utf-8", "surrogatepass")).decode("utf-8", "surrogatepass")
+    return _CHAR_REF.sub(safe, data)
 
 
 def from_html(path: Path | str, data: bytes | str, url: str = "") -> Source:
@@ -110,6 +126,7 @@ def from_html(path: Path | str, data: bytes | str, url: str = "") -> Source:
     import trafilatura
     from lxml import etree
 
+    data = _xml_safe_refs(data)
     xml = trafilatura.extract(data, url=url or None, output_format="xml", include_comments=False,
                               include_tables=False, include_images=False, with_metadata=False)
     blocks = []

@@ -487,3 +487,16 @@ def test_importing_a_source_with_a_name_near_the_limit(tmp_path):
     result = CliRunner().invoke(cli, ["import", str(src), "--out", str(tmp_path / "out")])
     assert result.exit_code == 0 and error_lines(result) == [], result.output
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["a" * 236 + ".md"]
+
+
+@pytest.mark.parametrize("ref", ["&#x1b;", "&#27;", "&#xD800;", "&#0;"])
+def test_a_page_with_a_reference_to_a_control_character_is_read(tmp_path, ref):
+    page = make(tmp_path, "page.html", (
+        "<html><head><title>Council votes on buses</title></head><body><article><h1>Council votes on buses</h1>"
+        "<p>The council voted on Tuesday to fund the night buses for another year, after a long debate.</p>"
+        f"<p>Ann Writer said the buses had cut late-night drunk driving by a third{ref} the figures were clear.</p>"
+        "<p>Opponents said the money would be better spent on daytime routes that carry more passengers.</p>"
+        "</article></body></html>"))
+    result = CliRunner().invoke(cli, ["import", str(page), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0 and error_lines(result) == [], result.output
+    assert "drunk driving by a third" in (tmp_path / "out" / "page.md").read_text(encoding="utf-8")

@@ -12,8 +12,8 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .cli_options import (Ticker, iter_progress, analyst_filter, db_option, document_filter, json_option, method_option,
-                          model_option, open_store)
+from .cli_options import (Ticker, iter_progress, analyst_filter, db_option, document_filter, json_option, known_analyst,
+                          method_option, model_option, open_store)
 from .corpus import is_url
 from .errors import ArgmapError, lone_surrogate
 from .output import clean_text, echo, json_lines, table
@@ -186,12 +186,9 @@ def analysts(db_path, as_json):
 def claims(analyst, document, db_path, as_json):
     """List claims, each with its analyst, document, paragraph and exact source span."""
     store = open_store(db_path)
-    rows = store.claims(analyst=analyst, document=document)
-    if not rows and (analyst or document):
-        known = {a.name for a in store.analysts()} if analyst else {d.id for d in store.documents()}
-        what = f"analyst {analyst!r}" if analyst else f"document {document!r}"
-        if (analyst or document) not in known:
-            raise ArgmapError(f"no {what} in {store.path} (see `argmap {'analysts' if analyst else 'documents'}`)")
+    rows = store.claims(analyst=known_analyst(store, analyst), document=document)
+    if not rows and document and document not in {d.id for d in store.documents()}:
+        raise ArgmapError(f"no document {document!r} in {store.path} (see `argmap documents`)")
     if as_json:
         json_lines(c.to_dict() for c in rows)
     else:

@@ -8,7 +8,7 @@ import click
 
 from .cli_options import json_option
 from .errors import ArgmapError, InputError
-from .output import echo, json_lines, table, write_atomic
+from .output import echo, json_lines, make_folder, table, write_atomic
 
 
 @click.command("import")
@@ -50,7 +50,7 @@ def import_command(sources, out_dir, as_, force, as_json):
                                          "pass --force to overwrite it")
             text, digest = source_markdown(source, as_)
             parsed = parse_text(target, text, digest)  # what ingest will read: checked before writing
-            out_dir.mkdir(parents=True, exist_ok=True)
+            make_folder(out_dir)
             write_atomic(target, text.encode("utf-8"))
         except ArgmapError as e:
             echo(f"argmap: {e}", err=True)

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from .errors import ArgmapError
+from .output import find_name
 from .services import METHODS
 from .store import DB_ENV, DEFAULT_DB, Store
 
@@ -26,6 +28,17 @@ method_option = click.option(
     help="How agreement is told from disagreement: argmap's trained stance model (agree / disagree / neither), "
          "or plain cosine similarity (the baseline; it cannot detect disagreement).",
 )
+
+
+def known_analyst(store: Store, name: str | None) -> str | None:
+    """The stored analyst ``--analyst NAME`` means (``output.find_name``), or ArgmapError: a name
+    that matches no analyst is an error, not an empty listing."""
+    if name is None:
+        return None
+    found = find_name(name, (a.name for a in store.analysts()))
+    if found is None:
+        raise ArgmapError(f"no analyst {name!r} in {store.path} (see `argmap analysts`)")
+    return found
 
 
 def open_store(db_path: Path | None, create: bool = False) -> Store:

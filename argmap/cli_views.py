@@ -19,7 +19,7 @@ from .cli_options import db_option, json_option, open_store
 from .errors import ArgmapError
 from .debate import MIN_RELEVANCE
 from .matrix import RULE as MATRIX_RULE
-from .output import echo, json_lines, table, write_all_atomic, write_atomic
+from .output import echo, json_lines, make_folder, table, write_all_atomic, write_atomic
 
 DEFAULT_MAPS = Path("maps")
 MAP_FORMATS = ("svg", "png", "pdf")
@@ -202,7 +202,7 @@ def matrix_command(out_dir, fmt, db_path, as_json):
              ("stance-matrix.csv", lambda: mx.stance_csv(m).encode("utf-8-sig")),  # BOM: spreadsheets read UTF-8
              ("agreement.csv", lambda: mx.agreement_csv(analysts, pairs).encode("utf-8-sig"))]
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
+        make_folder(out_dir)
         written = write_all_atomic((out_dir / name, make()) for name, make in files)  # all four or none
     except OSError as e:
         raise ArgmapError(f"{out_dir}: cannot write the matrix files ({e.strerror or e})") from None
@@ -289,7 +289,7 @@ def debate_command(motion, out_dir, min_relevance, min_stance, per_side, no_pdf,
                           prepared=_dt.date.today().isoformat())
     out = out_dir or DEFAULT_MAPS / f"debate-{slug(motion)}"
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        make_folder(out)
         svg = None
         palette = _palette(claims)
         try:
@@ -377,7 +377,7 @@ def export_command(fmt, what, out_file, db_path):
         echo(text, nl=not text.endswith("\n"))
         return
     try:
-        out_file.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(out_file.parent)
         write_atomic(out_file, text.encode("utf-8-sig" if fmt == "csv" else "utf-8"))
     except OSError as e:
         raise ArgmapError(f"{out_file}: cannot write ({e.strerror or e})") from None
@@ -414,7 +414,7 @@ def report_command(out_file, no_maps, db_path):
             echo(f"argmap: the report has no issue maps: {e}", err=True)
     page = build_report(data, maps, matrix_picture(data))
     try:
-        out_file.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(out_file.parent)
         write_atomic(out_file, page.encode("utf-8"))
     except OSError as e:
         raise ArgmapError(f"{out_file}: cannot write the report ({e.strerror or e})") from None

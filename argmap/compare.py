@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 
 from .errors import ArgmapError
 from .models import Claim, Document, Issue, Relation
+from .output import find_name
 
 SHARED_KINDS = ("disagree", "mixed", "agree", "unlinked")
 ALONE_KINDS = ("a_only", "b_only")
@@ -40,11 +41,12 @@ class Side:
 
 
 def resolve_side(name: str, analysts: Sequence[str], documents: Sequence[Document]) -> Side:
-    """Resolve a name against analysts first (case-insensitive), then document ids."""
+    """Resolve a name against analysts first (case-insensitive, or as printed: ``find_name``),
+    then document ids."""
+    analyst = find_name(name, analysts)
+    if analyst is not None:
+        return Side(analyst, "analyst", analyst)
     wanted = name.strip().casefold()
-    for a in analysts:
-        if a.casefold() == wanted:
-            return Side(a, "analyst", a)
     for d in documents:
         if d.id.casefold() == wanted:
             return Side(d.id, "document", f"{d.id} ({d.outlet})" if d.outlet else d.id)

@@ -38,6 +38,7 @@ MAX_FILE_BYTES = 2_000_000  # about 12,000 claims: within the speed targets (doc
 MAX_PARAGRAPH = 100_000  # characters; spaCy needs about 1 GB per 100,000 (its own limit is 1,000,000)
 FRONT_KEYS = {"title", "outlet", "date", "url", "authors", "note"}
 _MARKER = re.compile(r"^<!--\s*analyst:\s*(?P<name>.+?)\s*-->$")
+_MARKER_ATTEMPT = re.compile(r"^<!--\s*analyst\b", re.I)  # a comment that opens like a marker is meant as one
 _CONTEXT = re.compile(r"^<!--\s*context(?::\s*(?P<name>.*?))?\s*-->$")
 _ESCAPE = "\\"  # a paragraph starting with a backslash: the rest is plain text
 _BULLET = re.compile(r"^[ \t]*(?:[-*+]|•)[ \t]+")
@@ -269,7 +270,7 @@ def _paragraphs(path: Path, text: str, start: int, markdown: bool) -> list[Parag
                 elif section:
                     analyst, context = (section.group("name") or "").strip() or None, True
                 elif line.startswith("<!--"):
-                    if "analyst" in line[:30]:
+                    if _MARKER_ATTEMPT.match(line):  # other comments (<!-- TODO: the analyst names -->) are comments
                         raise InputError(path, f"malformed analyst marker {line!r} (expected '<!-- analyst: NAME -->')")
                     close = text.find("-->", a, b)
                     if close == -1:

@@ -20,7 +20,7 @@ from typing import Mapping
 
 from . import style
 from .debate import STRENGTH_RULE, DebateClaim, DebatePack, short_analyst
-from .output import clean_text, safe_url, temporary_beside, write_all_atomic
+from .output import clean_text, make_folder, safe_url, temporary_beside, write_all_atomic
 from .render import analyst_border
 
 HOW_TO = [
@@ -270,7 +270,7 @@ def _print_pdf(html_path: Path, out: Path) -> bool:
 def write_pack(pack: DebatePack, out_dir: Path, map_svg: bytes | None = None, pdf: bool = True,
                palette: Mapping[str, str] | None = None) -> list[Path]:
     """Write debate.md, debate.html (+ debate-map.svg, debate.pdf) into ``out_dir``; return the paths."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    make_folder(out_dir)
     map_name = "debate-map.svg" if map_svg else None
     files = ([(out_dir / map_name, map_svg)] if map_svg else []) + [
         (out_dir / "debate.md", markdown(pack, map_name).encode("utf-8")),

@@ -234,15 +234,21 @@ def agreement_figure(analysts: Sequence[str], pairs: dict):
     return fig
 
 
-def figure_bytes(fig, fmt: str) -> bytes:
-    """The figure as ``fmt`` (svg or png) bytes, the figure closed: written whole or not at all."""
+def figure_bytes(fig, fmt: str, dpi: int = 150) -> bytes:
+    """The figure as ``fmt`` (svg or png) bytes, the figure closed: written whole or not at all,
+    with no date in it. A glyph the font lacks (a name in a script DejaVu does not cover) is
+    drawn as a box without a "Glyph ... missing" warning on the user's terminal."""
     import io
+    import warnings
 
     import matplotlib.pyplot as plt
 
     buf = io.BytesIO()
     try:
-        fig.savefig(buf, format=fmt, bbox_inches="tight", dpi=150, metadata={"Date": None} if fmt == "svg" else None)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from", category=UserWarning)
+            fig.savefig(buf, format=fmt, bbox_inches="tight", dpi=dpi,
+                        metadata={"Date": None} if fmt == "svg" else {"Software": None})
     finally:
         plt.close(fig)
     return buf.getvalue()

@@ -3,6 +3,7 @@ argmap writes shares: clean text, safe links, inert spreadsheet cells."""
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import os
@@ -20,6 +21,19 @@ import click
 def echo(text: str = "", err: bool = False, nl: bool = True) -> None:
     """click.echo for text that may hold corpus text: terminal escapes and bidi overrides dropped."""
     click.echo(clean_text(text), err=err, nl=nl)
+
+
+def find_name(given: str, names: Iterable[str]) -> str | None:
+    """The stored name a user means by ``given``: the same name in any case, else the name as
+    argmap prints it (``clean_text``: a name stored with bidi or control characters is printed
+    without them, and typed as printed). None when there is none."""
+    names = list(names)
+    for form in (lambda n: n.strip().casefold(), lambda n: clean_text(n).strip().casefold()):
+        want = form(given)
+        match = next((n for n in names if form(n) == want), None)
+        if match is not None:
+            return match
+    return None
 
 
 def json_lines(objects: Iterable[dict]) -> None:
@@ -106,6 +120,16 @@ def csv_text(rows: Iterable[Sequence[object]]) -> str:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerows([csv_cell(v) for v in row] for row in rows)
     return buf.getvalue()
+
+
+def make_folder(folder: Path) -> None:
+    """``mkdir -p`` for an output folder; where a part of the path is a file, the OSError says so
+    (mkdir's own words, "File exists", named neither the file nor the problem)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), folder)
+        raise NotADirectoryError(errno.ENOTDIR, f"{blocker} is a file, not a folder") from None
 
 
 def write_atomic(path: Path, payload: bytes) -> None:

@@ -23,7 +23,7 @@ import graphviz
 from argmap import style
 from argmap.errors import ArgmapError
 from argmap.models import Claim, Document, Issue, Relation
-from argmap.output import clean_text, safe_url, write_all_atomic, write_atomic
+from argmap.output import clean_text, make_folder, safe_url, write_all_atomic, write_atomic
 
 FORMATS = ("svg", "png", "pdf", "dot")
 DOT_MISSING = "Graphviz 'dot' was not found: install Debian's graphviz package"
@@ -543,7 +543,7 @@ def export(graph: graphviz.Digraph, fmt: str) -> bytes:
         graph = graph.copy()
         graph.attr("graph", dpi=style.DPI)
     try:
-        return graph.pipe(format=fmt)
+        return graph.pipe(format=fmt, quiet=True)  # dot's warnings (Pango-CRITICAL on odd text) stay off the terminal
     except graphviz.ExecutableNotFound:
         raise ArgmapError(DOT_MISSING) from None
     except subprocess.CalledProcessError as exc:
@@ -561,7 +561,7 @@ def write_map(graph, path, fmt: str | None = None):
     if fmt not in FORMATS:
         raise ArgmapError(f"{path}: unknown map format {fmt!r}: use one of {', '.join(FORMATS)}")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(path.parent)
         write_atomic(path, export(graph, fmt))
     except OSError as e:
         raise ArgmapError(f"{path}: cannot write the map ({e.strerror or e})") from None
@@ -579,7 +579,7 @@ def render_maps(data: MapData, out_dir: Path, fmt: str = "svg") -> list[Path]:
         raise ArgmapError(f"unknown map format {fmt!r}: use one of {', '.join(FORMATS)}")
     out_dir = Path(out_dir)
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
+        make_folder(out_dir)
     except OSError as exc:
         raise ArgmapError(f"{out_dir}: cannot create the map folder ({exc.strerror})") from None
     analysts = [c.analyst for c in data.claims.values()]

@@ -18,7 +18,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
-import io
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -263,15 +262,9 @@ def matrix_picture(data: ReportData) -> bytes | None:
         return None
     import matplotlib
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
     fig = mx.stance_figure(mx.stance_matrix(data.claims, data.issues, data.relations, analysts))
-    buf = io.BytesIO()
-    try:
-        fig.savefig(buf, format="png", bbox_inches="tight", dpi=style.REPORT_MATRIX_DPI, metadata={"Software": None})
-    finally:
-        plt.close(fig)
-    return buf.getvalue()
+    return mx.figure_bytes(fig, "png", style.REPORT_MATRIX_DPI)
 
 
 # --- the page -----------------------------------------------------------------------------------

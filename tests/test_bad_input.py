@@ -500,3 +500,55 @@ def test_a_page_with_a_reference_to_a_control_character_is_read(tmp_path, ref):
     result = CliRunner().invoke(cli, ["import", str(page), "--out", str(tmp_path / "out")])
     assert result.exit_code == 0 and error_lines(result) == [], result.output
     assert "drunk driving by a third" in (tmp_path / "out" / "page.md").read_text(encoding="utf-8")
+
+
+def test_names_as_printed_filters_that_match_nobody_and_comments_that_mention_analysts(tmp_path, monkeypatch):
+    """`analysts` prints names without bidi characters, and that printed name is accepted back;
+    --analyst naming nobody is an error in search as in claims and compare; an HTML comment that
+    mentions analysts is a comment, not a malformed marker."""
+    from conftest import use_fake_models
+
+    use_fake_models(monkeypatch)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    make(corpus, "a.md", "---\ntitle: A\n---\n\n<!-- TODO: check the analyst names -->\n\n"
+                         "<!-- analyst: Ann \u202eWriter -->\n\nThe council should fund the night buses every day.\n\n"
+                         "<!-- analyst: Bo Writer -->\n\nThe council should not fund the night buses at all.\n")
+    db = str(tmp_path / "s.db")
+    assert CliRunner().invoke(cli, ["ingest", str(corpus), "--db", db]).exit_code == 0
+    listed = CliRunner().invoke(cli, ["analysts", "--db", db]).stdout
+    assert "Ann Writer" in listed and "\u202e" not in listed
+    for args in (["claims", "--analyst", "ann writer"], ["compare", "Ann Writer", "Bo Writer", "--no-map"]):
+        result = CliRunner().invoke(cli, [*args, "--db", db])
+        assert result.exit_code == 0, (args, result.output)
+    for args in (["search", "night buses", "--analyst", "nobody"], ["claims", "--analyst", "nobody"]):
+        result = CliRunner().invoke(cli, [*args, "--db", db])
+        assert result.exit_code == 1 and error_lines(result) == [f"Error: no analyst 'nobody' in {db} (see `argmap analysts`)"]
+
+
+def test_an_output_path_through_a_file_says_so(tmp_path, ingested):
+    (tmp_path / "somefile").write_text("not a folder")
+    db = copy_db(ingested[0], tmp_path / "s.db")
+    result = CliRunner().invoke(cli, ["export", "--format", "csv", "--db", str(db), "--out", str(tmp_path / "somefile" / "x.csv")])
+    assert result.exit_code == 1
+    assert error_lines(result) == [f"Error: {tmp_path / 'somefile' / 'x.csv'}: cannot write "
+                                   f"({tmp_path / 'somefile'} is a file, not a folder)"], result.stderr
+
+
+def test_no_drawing_library_talks_to_the_terminal(tmp_path, capfd):
+    """A glyph the font lacks (matplotlib) and a warning of Graphviz's own stay off stderr."""
+    import graphviz
+
+    from argmap import matrix as mx
+    from argmap.render import export
+
+    from argmap.models import Claim, Issue
+
+    name = "\u0905\u0928\u0941 \U0001F5F3\ufe0f \u13a0\u13a1"  # Devanagari, an emoji, Cherokee
+    claims = [Claim("c1", "Night buses cut drunk driving.", name, "d", 1, 0, 30)]
+    fig = mx.stance_figure(mx.stance_matrix(claims, [Issue("issue-1", "buses", (), "c1", ("c1",))], [], [name]))
+    assert mx.figure_bytes(fig, "png").startswith(b"\x89PNG")
+    g = graphviz.Digraph()
+    g.node("a", shape="no-such-shape")
+    assert export(g, "svg").startswith(b"<?xml")
+    assert capfd.readouterr().err == ""

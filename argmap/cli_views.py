@@ -177,7 +177,7 @@ Writes into --out (default maps/):
                       mixed, speaks or silent; consensus and divisive issues marked
   agreement.svg       analysts x analysts: how often two analysts agree
   stance-matrix.csv   the same, for a spreadsheet (one row per issue)
-  agreement.csv       one row per pair of analysts
+  agreement.csv       one row per pair of analysts who share an issue
 
 How cells are decided: {MATRIX_RULE}
 """)

@@ -113,7 +113,11 @@ def _n(k: int, word: str) -> str:
 
 
 def classify(relations: Sequence[Relation]) -> str:
-    kinds = {r.kind for r in relations}
+    return classify_kinds({r.kind for r in relations})
+
+
+def classify_kinds(kinds: set[str]) -> str:
+    """How two sides stand on an issue, from the kinds of the links between their claims there."""
     if "agree" in kinds and "disagree" in kinds:
         return "mixed"
     if "disagree" in kinds:
@@ -131,6 +135,16 @@ def compare(a: Side, b: Side, claims: Sequence[Claim], issues: Sequence[Issue],
     by_id = {c.id: c for c in claims}
     a_ids = {c.id for c in claims if a.owns(c)}
     b_ids = {c.id for c in claims if b.owns(c)} - a_ids  # a claim is on one side only
+    between = [r for r in relations if (r.a in a_ids and r.b in b_ids) or (r.a in b_ids and r.b in a_ids)]
+    issues_of: dict[str, list[str]] = {}
+    for issue in issues:
+        for cid in issue.claim_ids:
+            issues_of.setdefault(cid, []).append(issue.id)
+    linked: dict[str, list[Relation]] = {}  # issue -> the links between A and B among its claims
+    for r in between:
+        for iid in set(issues_of.get(r.a, ())) & set(issues_of.get(r.b, ())):
+            if (not r.issue or r.issue == iid) and r.a in by_id and r.b in by_id:
+                linked.setdefault(iid, []).append(r)
     rank = {"disagree": 0, "mixed": 1, "agree": 2, "unlinked": 3, "a_only": 4, "b_only": 5}
     rows: list[tuple[tuple, IssueComparison]] = []
     for pos, issue in enumerate(issues):
@@ -140,11 +154,7 @@ def compare(a: Side, b: Side, claims: Sequence[Claim], issues: Sequence[Issue],
         if not in_a and not in_b:
             continue
         if in_a and in_b:
-            mset = set(members)
-            links = [r for r in relations
-                     if (not r.issue or r.issue == issue.id) and r.a in mset and r.b in mset
-                     and ((r.a in a_ids and r.b in b_ids) or (r.a in b_ids and r.b in a_ids))]
-            links.sort(key=lambda r: (-r.score, r.a, r.b))
+            links = sorted(linked.get(issue.id, ()), key=lambda r: (-r.score, r.a, r.b))
             kind = classify(links)
         else:
             links, kind = [], ("a_only" if in_a else "b_only")
@@ -155,9 +165,7 @@ def compare(a: Side, b: Side, claims: Sequence[Claim], issues: Sequence[Issue],
         counts[ic.kind] += 1
     issue_of = {cid: issue.id for issue in issues for cid in issue.claim_ids}
     across = sorted(((r, by_id[r.a], by_id[r.b]) if r.a in a_ids else (r, by_id[r.b], by_id[r.a])
-                     for r in relations
-                     if ((r.a in a_ids and r.b in b_ids) or (r.a in b_ids and r.b in a_ids))
-                     and (issue_of.get(r.a) is None or issue_of.get(r.a) != issue_of.get(r.b))),
+                     for r in between if issue_of.get(r.a) is None or issue_of.get(r.a) != issue_of.get(r.b)),
                     key=lambda t: (t[0].kind != "disagree", -t[0].score, t[0].a, t[0].b))
     return Comparison(a, b, tuple(ic for _, ic in rows), counts, tuple(across))
 

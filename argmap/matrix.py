@@ -63,6 +63,16 @@ def stance_matrix(claims: Sequence[Claim], issues: Sequence[Issue], relations: S
                   analysts: Sequence[str] | None = None) -> StanceMatrix:
     analyst_of = {c.id: c.analyst for c in claims}
     names = tuple(analysts) if analysts is not None else tuple(sorted({c.analyst for c in claims}))
+    issues_of: dict[str, list[str]] = {}
+    for issue in issues:
+        for cid in issue.claim_ids:
+            issues_of.setdefault(cid, []).append(issue.id)
+    linked: dict[str, set[str]] = {}  # issue -> kinds of the relations between two analysts in it
+    for r in relations:
+        if r.a in analyst_of and r.b in analyst_of and analyst_of[r.a] != analyst_of[r.b]:
+            for iid in set(issues_of.get(r.a, ())) & set(issues_of.get(r.b, ())):
+                if not r.issue or r.issue == iid:
+                    linked.setdefault(iid, set()).add(r.kind)
     cells: dict = {}
     verdict: dict = {}
     for issue in issues:
@@ -76,10 +86,7 @@ def stance_matrix(claims: Sequence[Claim], issues: Sequence[Issue], relations: S
         for a, s in signs.items():
             cells[(a, issue.id)] = ("mixed" if len(s) == 2 else "for" if s == {1} else
                                     "against" if s == {-1} else "speaks")
-        members = set(issue.claim_ids)
-        kinds = {r.kind for r in relations
-                 if r.a in members and r.b in members and (not r.issue or r.issue == issue.id)
-                 and r.a in analyst_of and r.b in analyst_of and analyst_of[r.a] != analyst_of[r.b]}
+        kinds = linked.get(issue.id, set())
         verdict[issue.id] = ("divisive" if "disagree" in kinds else
                              "consensus" if "agree" in kinds and len(signs) >= 2 else "open")
     return StanceMatrix(names, tuple(issues), cells, verdict)
@@ -105,14 +112,48 @@ class PairAgreement:
 
 def agreement_matrix(claims: Sequence[Claim], issues: Sequence[Issue], relations: Sequence[Relation],
                      analysts: Sequence[str]) -> dict[tuple[str, str], PairAgreement]:
+    """(a, b) and (b, a) -> how two of ``analysts`` stand on the issues both speak on, for every
+    pair that shares an issue (a pair that shares none is not in the result: ``pair()`` gives its
+    zeros). The counts ``compare`` gives each pair, in one pass over the issues and relations:
+    time grows with the claims, relations and pairs of speakers within an issue (an issue holds
+    at most 20 claims), not with the square of the analysts times the corpus, so a consultation
+    of thousands of participants is quick."""
+    from .compare import classify_kinds
+
+    wanted = set(analysts)
+    analyst_of = {c.id: c.analyst for c in claims if c.analyst in wanted}
+    issues_of: dict[str, list[str]] = {}
+    for issue in issues:
+        for cid in issue.claim_ids:
+            issues_of.setdefault(cid, []).append(issue.id)
+    kinds: dict[tuple[str, str, str], set[str]] = {}  # (issue, a, b) with a < b -> kinds of their links there
+    for r in relations:
+        x, y = analyst_of.get(r.a), analyst_of.get(r.b)
+        if x is None or y is None or x == y:
+            continue
+        for iid in set(issues_of.get(r.a, ())) & set(issues_of.get(r.b, ())):
+            if not r.issue or r.issue == iid:
+                kinds.setdefault((iid, *sorted((x, y))), set()).add(r.kind)
+    counts: dict[tuple[str, str], dict[str, int]] = {}
+    for issue in issues:
+        speakers = sorted({analyst_of[c] for c in issue.claim_ids if c in analyst_of})
+        for i, x in enumerate(speakers):
+            for y in speakers[i + 1:]:
+                kind = classify_kinds(kinds.get((issue.id, x, y), set()))
+                tally = counts.setdefault((x, y), {"agree": 0, "disagree": 0, "mixed": 0, "unlinked": 0})
+                tally[kind] += 1
+    position = {a: i for i, a in enumerate(analysts)}
     out = {}
-    for i, a in enumerate(analysts):
-        for b in analysts[i + 1:]:
-            cmp = compare(Side(a, "analyst", a), Side(b, "analyst", b), claims, issues, relations)
-            c = cmp.counts
-            shared = c["agree"] + c["disagree"] + c["mixed"] + c["unlinked"]
-            out[(a, b)] = out[(b, a)] = PairAgreement(a, b, shared, c["agree"], c["disagree"], c["mixed"])
+    for (x, y), c in counts.items():
+        x, y = sorted((x, y), key=position.__getitem__)  # first in the analysts' order, as listed
+        shared = c["agree"] + c["disagree"] + c["mixed"] + c["unlinked"]
+        out[(x, y)] = out[(y, x)] = PairAgreement(x, y, shared, c["agree"], c["disagree"], c["mixed"])
     return out
+
+
+def pair(pairs: dict[tuple[str, str], PairAgreement], a: str, b: str) -> PairAgreement:
+    """The agreement of ``a`` and ``b`` in ``agreement_matrix``'s result (zeros if they share no issue)."""
+    return pairs.get((a, b)) or PairAgreement(a, b, 0, 0, 0, 0)
 
 
 # --- CSV ----------------------------------------------------------------------------------
@@ -126,14 +167,16 @@ def stance_csv(m: StanceMatrix) -> str:
 
 
 def agreement_csv(analysts: Sequence[str], pairs: dict) -> str:
-    """Long format, one row per pair of analysts (spreadsheet-friendly: filter and sort)."""
+    """Long format, one row per pair of analysts who share an issue, in the analysts' order
+    (spreadsheet-friendly: filter and sort); pairs who share none are left out, as a consultation
+    of thousands would otherwise list millions of empty pairs."""
     rows = [["analyst_a", "analyst_b", "shared_issues", "agree", "disagree", "mixed", "agreement_share",
              "agreement_score"]]
-    for i, a in enumerate(analysts):
-        for b in analysts[i + 1:]:
-            p = pairs[(a, b)]
-            rows.append([a, b, p.shared, p.agree, p.disagree, p.mixed,
-                         "" if p.share is None else f"{p.share:.2f}", "" if p.score is None else f"{p.score:.2f}"])
+    position = {a: i for i, a in enumerate(analysts)}
+    for a, b in sorted((k for k in pairs if position[k[0]] < position[k[1]]), key=lambda k: (position[k[0]], position[k[1]])):
+        p = pairs[(a, b)]
+        rows.append([a, b, p.shared, p.agree, p.disagree, p.mixed,
+                     "" if p.share is None else f"{p.share:.2f}", "" if p.score is None else f"{p.score:.2f}"])
     return csv_text(rows)
 
 
@@ -147,8 +190,27 @@ def _short(text: str, n: int) -> str:
     return text.replace("$", r"\$")
 
 
+def most_active(m: StanceMatrix, limit: int) -> tuple[str, ...]:
+    """At most ``limit`` of the matrix's analysts, those who speak on the most issues (ties by
+    their order), in their order: what a picture can show of thousands of participants."""
+    if len(m.analysts) <= limit:
+        return m.analysts
+    spoken: dict[str, int] = {}
+    for a, _ in m.cells:
+        spoken[a] = spoken.get(a, 0) + 1
+    keep = set(sorted(m.analysts, key=lambda a: -spoken.get(a, 0))[:limit])
+    return tuple(a for a in m.analysts if a in keep)
+
+
+def picture_note(shown: int, total: int, what: str, which: str) -> str:
+    """The line a capped picture carries (empty when it shows everything)."""
+    return "" if shown == total else f"{shown} of {total} {what} shown ({which}); the CSV has all"
+
+
 def stance_figure(m: StanceMatrix):
-    """Issues as rows (labels readable), analysts as columns; verdict marked before each label."""
+    """Issues as rows (labels readable), analysts as columns; verdict marked before each label.
+    At most ``style.MATRIX_MAX_ANALYSTS`` columns and ``style.MATRIX_MAX_ISSUES`` rows (the
+    issues most analysts speak on), saying so; the CSV has every one."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -161,6 +223,14 @@ def stance_figure(m: StanceMatrix):
         "for": "#4477AA", "against": "#EE6677", "mixed": "#CCBB44", "speaks": "#DDDDDD", "silent": "#FFFFFF"})
     marks = getattr(style, "MATRIX_VERDICT_MARKS", {"consensus": "✔ consensus", "divisive": "⚡ divisive", "open": ""})
     index = {p: i for i, p in enumerate(POSITIONS)}
+    shown = most_active(m, style.MATRIX_MAX_ANALYSTS)
+    speakers: dict[str, int] = {}
+    for _, iid in m.cells:
+        speakers[iid] = speakers.get(iid, 0) + 1
+    rows = set(sorted((i.id for i in m.issues), key=lambda iid: -speakers.get(iid, 0))[:style.MATRIX_MAX_ISSUES])
+    note = "; ".join(n for n in (picture_note(len(shown), len(m.analysts), "analysts", "who speak on the most issues"),
+                                 picture_note(len(rows), len(m.issues), "issues", "the most analysts speak on")) if n)
+    m = StanceMatrix(shown, tuple(i for i in m.issues if i.id in rows), m.cells, m.verdict)
     grid = [[index[m.cell(a, i.id)] for a in m.analysts] for i in m.issues]
     n_rows, n_cols = max(1, len(m.issues)), max(1, len(m.analysts))
     fig, ax = plt.subplots(figsize=(3.5 + 0.75 * n_cols, 2.2 + 0.42 * n_rows))
@@ -192,11 +262,14 @@ def stance_figure(m: StanceMatrix):
     ax.tick_params(which="minor", length=0)
     legend = [Patch(facecolor=colors[p], edgecolor="#999999", label=f"{SYMBOL[p] or ' '}  {p}") for p in POSITIONS]
     ax.legend(handles=legend, loc="upper left", bbox_to_anchor=(0, -0.02), ncol=5, frameon=False,
-              title="Position relative to the issue's central claim (✔ consensus, ⚡ divisive)")
+              title="Position relative to the issue's central claim (✔ consensus, ⚡ divisive)"
+              + (f"\n{note}" if note else ""))
     return fig
 
 
 def agreement_figure(analysts: Sequence[str], pairs: dict):
+    """Analysts against analysts, each cell how two stand on the issues both speak on: at most
+    ``style.MATRIX_MAX_AGREEMENT`` analysts (those who share the most issues), saying so."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -206,12 +279,20 @@ def agreement_figure(analysts: Sequence[str], pairs: dict):
 
     cmap = plt.get_cmap(getattr(style, "MATRIX_AGREEMENT_CMAP", "PuOr")).with_extremes(
         bad=getattr(style, "MATRIX_NO_DATA_COLOR", "#EEEEEE"))
+    total = len(analysts)
+    if total > style.MATRIX_MAX_AGREEMENT:
+        shared: dict[str, int] = {}
+        for (a, _), p in pairs.items():
+            shared[a] = shared.get(a, 0) + p.shared
+        keep = set(sorted(analysts, key=lambda a: -shared.get(a, 0))[:style.MATRIX_MAX_AGREEMENT])
+        analysts = [a for a in analysts if a in keep]
+    note = picture_note(len(analysts), total, "analysts", "who share the most issues")
     n = max(1, len(analysts))
     data = np.full((n, n), np.nan)
     for i, a in enumerate(analysts):
         for j, b in enumerate(analysts):
-            if i != j and pairs[(a, b)].score is not None:
-                data[i, j] = pairs[(a, b)].score
+            if i != j and pair(pairs, a, b).score is not None:
+                data[i, j] = pair(pairs, a, b).score
     fig, ax = plt.subplots(figsize=(3.8 + 0.8 * n, 2.6 + 0.7 * n))
     im = ax.imshow(np.ma.masked_invalid(data), cmap=cmap, vmin=-1, vmax=1)
     for i, a in enumerate(analysts):
@@ -219,7 +300,7 @@ def agreement_figure(analysts: Sequence[str], pairs: dict):
             if i == j:
                 ax.text(j, i, "—", ha="center", va="center", color="#999999")
                 continue
-            p = pairs[(a, b)]
+            p = pair(pairs, a, b)
             text = f"{p.agree} agree\n{p.disagree} disagree\nof {p.shared} shared" if p.shared else "no shared\nissue"
             dark = p.score is not None and abs(p.score) > 0.6
             ax.text(j, i, text, ha="center", va="center", fontsize=8, color="white" if dark else "#222222")
@@ -230,7 +311,8 @@ def agreement_figure(analysts: Sequence[str], pairs: dict):
     bar = fig.colorbar(im, ax=ax, shrink=0.8, pad=0.02)
     bar.set_label("agreement: (issues agreed − issues disagreed) ÷ shared issues")
     bar.set_ticks([-1, 0, 1], labels=["−1 always disagree", "0", "+1 always agree"])
-    ax.set_xlabel("each cell: issues where the two agree / disagree, of the issues both speak on", labelpad=8)
+    ax.set_xlabel("each cell: issues where the two agree / disagree, of the issues both speak on"
+                  + (f"\n{note}" if note else ""), labelpad=8)
     return fig
 
 

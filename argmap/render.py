@@ -211,7 +211,8 @@ def tooltip(claim: Claim, documents: Mapping[str, Document]) -> str:
         extra = ", ".join(p for p in (_squash(doc.outlet), _squash(doc.date)) if p)
         source = f" — {truncate(extra, style.TOOLTIP_MAX_CHARS)}" if extra else ""
     cut = lambda text: truncate(text, style.TOOLTIP_MAX_CHARS)  # noqa: E731
-    return esc(style.TOOLTIP.format(analyst=cut(claim.analyst), title=cut(title), source=source))
+    text = style.TOOLTIP.format(analyst=cut(claim.analyst), title=cut(title), source=source)
+    return esc(text if len(text) <= 2 * style.TOOLTIP_MAX_CHARS else text[:2 * style.TOOLTIP_MAX_CHARS] + style.ELLIPSIS)
 
 
 def _cell_border(palette: Mapping[str, str], analyst: str) -> str:

@@ -135,9 +135,12 @@ def report_json(data: ReportData, maps: Mapping[str, str] | None = None, matrix_
     pairs = mx.agreement_matrix(claims, data.issues, data.relations, in_issues)
 
     analysts = []
+    claims_of: dict[str, list[Claim]] = {}
+    for c in claims:
+        claims_of.setdefault(c.analyst, []).append(c)
     for n in names:
         color = palette.get(n, style.UNKNOWN_ANALYST_COLOR)
-        mine = [c for c in claims if c.analyst == n]
+        mine = claims_of.get(n, [])
         analysts.append({"name": _t(n), "short": _t(short_name(n)),
                          "color": color if _HEX.fullmatch(color) else style.UNKNOWN_ANALYST_COLOR,
                          "border": analyst_border(palette, n), "claims": len(mine),

@@ -39,7 +39,8 @@ CLAIM_WRAP = 40  # characters per line of claim text
 CLAIM_MAX_CHARS = 220  # longer claims are cut at a word boundary and end with ELLIPSIS
 ELLIPSIS = "…"
 NAME_MAX_CHARS = 40  # analyst and document names on maps; the tooltip keeps the whole name
-TOOLTIP_MAX_CHARS = 2_000  # each part of a tooltip (a name, a title): Graphviz refuses strings over 16,384
+TOOLTIP_MAX_CHARS = 2_500  # each part of a tooltip (a name, a title), and 5,000 in all: escaped, at most
+# three times as long, within the 16,384 characters Graphviz takes in one string
 PAGE_NAME_MAX_CHARS = 80  # analyst names in the debate handout and Markdown; the HTML title keeps the whole name
 ANALYST_PREFIX = "— "  # line under the claim text naming the analyst
 CAMP_BOX_STYLE = "rounded,dashed"  # a side on an issue map: a dashed rounded box
@@ -190,6 +191,9 @@ MATRIX_POSITION_COLORS = {"for": "#4477AA", "against": "#EE6677", "mixed": "#CCB
 MATRIX_VERDICT_MARKS = {"consensus": "✔ consensus", "divisive": "⚡ divisive", "open": ""}
 MATRIX_AGREEMENT_CMAP = "PuOr"  # diverging: orange = disagree, purple = agree
 MATRIX_NO_DATA_COLOR = "#EEEEEE"
+MATRIX_MAX_ANALYSTS = 40  # columns of the stance matrix picture (the CSV has every analyst)
+MATRIX_MAX_ISSUES = 60  # its rows
+MATRIX_MAX_AGREEMENT = 24  # analysts in the agreement picture: a cell each pair
 
 
 # =======================================================================================

@@ -17,7 +17,7 @@ issues (or in none) are listed apart, as links across issues (``Comparison.acros
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from .errors import ArgmapError
@@ -112,6 +112,20 @@ def _n(k: int, word: str) -> str:
     return f"{k} {word}{'' if k == 1 else 's'}"
 
 
+def within_issues(relations: Iterable[Relation], issues: Sequence[Issue]) -> Iterator[tuple[str, Relation]]:
+    """(issue id, relation) for each relation and each issue holding both its claims (only its own
+    issue when the relation names one): relations grouped by issue in one pass, not one scan of
+    every relation for every issue."""
+    issues_of: dict[str, list[str]] = {}
+    for issue in issues:
+        for cid in issue.claim_ids:
+            issues_of.setdefault(cid, []).append(issue.id)
+    for r in relations:
+        for iid in sorted(set(issues_of.get(r.a, ())) & set(issues_of.get(r.b, ()))):
+            if not r.issue or r.issue == iid:
+                yield iid, r
+
+
 def classify(relations: Sequence[Relation]) -> str:
     return classify_kinds({r.kind for r in relations})
 
@@ -136,15 +150,10 @@ def compare(a: Side, b: Side, claims: Sequence[Claim], issues: Sequence[Issue],
     a_ids = {c.id for c in claims if a.owns(c)}
     b_ids = {c.id for c in claims if b.owns(c)} - a_ids  # a claim is on one side only
     between = [r for r in relations if (r.a in a_ids and r.b in b_ids) or (r.a in b_ids and r.b in a_ids)]
-    issues_of: dict[str, list[str]] = {}
-    for issue in issues:
-        for cid in issue.claim_ids:
-            issues_of.setdefault(cid, []).append(issue.id)
     linked: dict[str, list[Relation]] = {}  # issue -> the links between A and B among its claims
-    for r in between:
-        for iid in set(issues_of.get(r.a, ())) & set(issues_of.get(r.b, ())):
-            if (not r.issue or r.issue == iid) and r.a in by_id and r.b in by_id:
-                linked.setdefault(iid, []).append(r)
+    for iid, r in within_issues(between, issues):
+        if r.a in by_id and r.b in by_id:
+            linked.setdefault(iid, []).append(r)
     rank = {"disagree": 0, "mixed": 1, "agree": 2, "unlinked": 3, "a_only": 4, "b_only": 5}
     rows: list[tuple[tuple, IssueComparison]] = []
     for pos, issue in enumerate(issues):

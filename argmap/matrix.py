@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .compare import Side, compare
+from .compare import classify_kinds, within_issues
 from .models import Claim, Issue, Relation
 from .output import clean_text, csv_text
 
@@ -63,16 +63,10 @@ def stance_matrix(claims: Sequence[Claim], issues: Sequence[Issue], relations: S
                   analysts: Sequence[str] | None = None) -> StanceMatrix:
     analyst_of = {c.id: c.analyst for c in claims}
     names = tuple(analysts) if analysts is not None else tuple(sorted({c.analyst for c in claims}))
-    issues_of: dict[str, list[str]] = {}
-    for issue in issues:
-        for cid in issue.claim_ids:
-            issues_of.setdefault(cid, []).append(issue.id)
     linked: dict[str, set[str]] = {}  # issue -> kinds of the relations between two analysts in it
-    for r in relations:
+    for iid, r in within_issues(relations, issues):
         if r.a in analyst_of and r.b in analyst_of and analyst_of[r.a] != analyst_of[r.b]:
-            for iid in set(issues_of.get(r.a, ())) & set(issues_of.get(r.b, ())):
-                if not r.issue or r.issue == iid:
-                    linked.setdefault(iid, set()).add(r.kind)
+            linked.setdefault(iid, set()).add(r.kind)
     cells: dict = {}
     verdict: dict = {}
     for issue in issues:
@@ -118,22 +112,13 @@ def agreement_matrix(claims: Sequence[Claim], issues: Sequence[Issue], relations
     time grows with the claims, relations and pairs of speakers within an issue (an issue holds
     at most 20 claims), not with the square of the analysts times the corpus, so a consultation
     of thousands of participants is quick."""
-    from .compare import classify_kinds
-
     wanted = set(analysts)
     analyst_of = {c.id: c.analyst for c in claims if c.analyst in wanted}
-    issues_of: dict[str, list[str]] = {}
-    for issue in issues:
-        for cid in issue.claim_ids:
-            issues_of.setdefault(cid, []).append(issue.id)
     kinds: dict[tuple[str, str, str], set[str]] = {}  # (issue, a, b) with a < b -> kinds of their links there
-    for r in relations:
+    for iid, r in within_issues(relations, issues):
         x, y = analyst_of.get(r.a), analyst_of.get(r.b)
-        if x is None or y is None or x == y:
-            continue
-        for iid in set(issues_of.get(r.a, ())) & set(issues_of.get(r.b, ())):
-            if not r.issue or r.issue == iid:
-                kinds.setdefault((iid, *sorted((x, y))), set()).add(r.kind)
+        if x is not None and y is not None and x != y:
+            kinds.setdefault((iid, *sorted((x, y))), set()).add(r.kind)
     counts: dict[tuple[str, str], dict[str, int]] = {}
     for issue in issues:
         speakers = sorted({analyst_of[c] for c in issue.claim_ids if c in analyst_of})

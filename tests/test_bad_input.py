@@ -1,16 +1,19 @@
 """Bad input through the CLI: one clear line per bad file, no traceback, good files still ingested."""
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
 import sqlite3
+import zlib
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from argmap.cli import cli
+from argmap.errors import InputError
 
 from conftest import copy_db  # noqa: E402
 
@@ -552,3 +555,47 @@ def test_no_drawing_library_talks_to_the_terminal(tmp_path, capfd):
     g.node("a", shape="no-such-shape")
     assert export(g, "svg").startswith(b"<?xml")
     assert capfd.readouterr().err == ""
+
+
+def test_importers_bound_their_work_by_the_content(tmp_path):
+    """A 52 KB .docx of 1.75 million empty paragraphs (1.5 ms each: minutes) and a 9 KB PDF of
+    3,000 small text boxes (pdfminer grouped boxes pairwise: 110 s) are read in seconds; a .docx
+    that unpacks past the bound is refused in one line."""
+    import sys
+    import time
+    import zipfile
+
+    sys.path.insert(0, str(REPO / "scripts"))
+    import docx
+    from make_test_pdf import _pdf, _stream
+
+    from argmap import sources
+
+    d = docx.Document()
+    d.add_paragraph("The council should fund the night buses every day of the week.")
+    plain = io.BytesIO()
+    d.save(plain)
+    packed = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(plain.getvalue())) as zin, zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "word/document.xml":
+                data = data.replace(b"<w:body>", b"<w:body>" + b"<w:p/>" * 1_750_000, 1)
+            zout.writestr(item, data)
+    ops = "\n".join(f"BT /F1 4 Tf {20 + (i * 37) % 560} {20 + (i * 53) % 750} Td (w{i}) Tj ET" for i in range(3000))
+    pdf = _pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+                b"/Resources << /Font << /F1 5 0 R >> >> >>",
+                _stream(zlib.compress(ops.encode("latin-1")), "/Filter /FlateDecode "),
+                b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>", b"<< /Title (Boxes) >>"])
+    assert len(packed.getvalue()) < 100_000 and len(pdf) < 30_000
+    t = time.perf_counter()
+    assert [b.text for b in sources.from_docx("many.docx", packed.getvalue()).blocks] == [
+        "The council should fund the night buses every day of the week."]
+    assert sources.from_pdf("boxes.pdf", pdf).blocks
+    assert time.perf_counter() - t < 30  # about 5 s
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(sources, "DOCX_MAX_UNPACKED", 1_000_000)
+        with pytest.raises(InputError, match=r"many.docx: the .docx unpacks to 11 MB; argmap reads .docx files that "
+                                             r"unpack to at most 1 MB"):
+            sources.from_docx("many.docx", packed.getvalue())

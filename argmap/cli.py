@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .cli_options import (Ticker, iter_progress, analyst_filter, db_option, document_filter, json_option, known_analyst,
+from .cli_options import (Ticker, iter_progress, analyst_filter, db_option, document_filter, json_option, known_filters,
                           method_option, model_option, open_store)
 from .corpus import is_url
 from .errors import ArgmapError, lone_surrogate
@@ -101,7 +101,7 @@ def ingest(paths, model, method, issue_threshold, no_analyze, replace, db_path, 
         model_options(model)  # a hub name that cannot be had fails now, before any work
     store = open_store(db_path, create=True)
     store.require_writable()
-    results = ingest_paths([p if is_url(p) else Path(p) for p in paths] or [Path("corpus")], store, replace)
+    results = ingest_paths([p if is_url(p) or not p.strip() else Path(p) for p in paths] or [Path("corpus")], store, replace)
     ok = [r for r in results if r.status in STORED]
     for r in results:
         if r.status not in STORED:
@@ -186,9 +186,7 @@ def analysts(db_path, as_json):
 def claims(analyst, document, db_path, as_json):
     """List claims, each with its analyst, document, paragraph and exact source span."""
     store = open_store(db_path)
-    rows = store.claims(analyst=known_analyst(store, analyst), document=document)
-    if not rows and document and document not in {d.id for d in store.documents()}:
-        raise ArgmapError(f"no document {document!r} in {store.path} (see `argmap documents`)")
+    rows = store.claims(analyst=known_filters(store, analyst, document), document=document)
     if as_json:
         json_lines(c.to_dict() for c in rows)
     else:

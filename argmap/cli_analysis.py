@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from .cli_options import analyst_filter, db_option, document_filter, json_option, known_analyst, model_option, open_store
+from .cli_options import analyst_filter, db_option, document_filter, json_option, known_filters, model_option, open_store
 from .errors import ArgmapError
 from .output import echo, json_lines, table
 from .services import model_name
@@ -117,7 +117,7 @@ def search_command(query, k, analyst, document, issue, counter, model, db_path, 
     if not query.strip():
         raise ArgmapError("the query is empty")
     store = open_store(db_path)
-    analyst = known_analyst(store, analyst)
+    analyst = known_filters(store, analyst, document, issue)
     name = model_name(model)
     qv = query_embedder(model).encode([query])[0]
     filters = dict(analyst=analyst, document=document, issue=issue, notify=lambda text: echo(f"argmap: {text}", err=True))

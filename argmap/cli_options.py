@@ -41,6 +41,17 @@ def known_analyst(store: Store, name: str | None) -> str | None:
     return found
 
 
+def known_filters(store: Store, analyst: str | None, document: str | None = None,
+                  issue: str | None = None) -> str | None:
+    """Check ``--analyst``, ``--document`` and ``--issue`` against the store: a value that names
+    nothing there is an error, not an empty listing. Returns the stored analyst name."""
+    if document is not None and document not in {d.id for d in store.documents()}:
+        raise ArgmapError(f"no document {document!r} in {store.path} (see `argmap documents`)")
+    if issue is not None and issue not in {i.id for i in store.issues()}:
+        raise ArgmapError(f"no issue {issue!r} in {store.path} (see `argmap issues`)")
+    return known_analyst(store, analyst)
+
+
 def open_store(db_path: Path | None, create: bool = False) -> Store:
     """The store for a command. Only ingest creates one; a read command on a path with no store
     says so (a mistyped --db would otherwise show an empty store)."""

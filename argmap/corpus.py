@@ -384,6 +384,9 @@ def find_files(paths: Iterable[Path | str]) -> tuple[list[Path | str], list[Inpu
         if is_url(p):
             files.append(p)  # fetched when it is read
             continue
+        if not str(p).strip():  # Path("") is ".": an unset shell variable would read the working folder
+            problems.append(InputError("''", "an empty path (an unset variable?); name a file or folder"))
+            continue
         p = Path(p)
         if not p.exists():
             problems.append(InputError(p, "no such file or folder"))

@@ -76,7 +76,7 @@ def threads() -> int:
     from .workers import cores
 
     if os.environ.get("ARGMAP_THREADS", "").isdigit() and int(os.environ["ARGMAP_THREADS"]) > 0:
-        return int(os.environ["ARGMAP_THREADS"])
+        return min(int(os.environ["ARGMAP_THREADS"]), 4 * cores())  # 99,999 threads hung; more than the cores only waits
     return cores()
 
 

@@ -146,11 +146,19 @@ def write_all_atomic(files: Iterable[tuple[Path, bytes]]) -> list[Path]:
     """All or nothing: each (path, payload), taken one at a time (a generator keeps one payload in
     memory), is written to a temporary file beside its path, and only when all are complete do
     they replace their paths (renames need no disk space). A failure (a full disk) removes the
-    temporary files and leaves every path as it was. Returns the paths written."""
+    temporary files and leaves every path as it was. A symlink's target is what is replaced; a
+    path that is a device or a FIFO (``--out /dev/stdout``) is written to, never replaced by a
+    file. Returns the paths written."""
     done: list[tuple[Path, Path]] = []
     written: list[Path] = []
     try:
         for path, payload in files:
+            if os.path.exists(path) and not os.path.isfile(path):  # a device (/dev/null, /dev/stdout), a FIFO,
+                with open(path, "wb") as f:                          # or a link to one: written to, not replaced
+                    f.write(payload)
+                written.append(Path(path))
+                continue
+            path = Path(os.path.realpath(path))  # through a symlink to a file: its target is replaced
             tmp = temporary_beside(path)
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
             done.append((tmp, path))

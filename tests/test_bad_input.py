@@ -599,3 +599,51 @@ def test_importers_bound_their_work_by_the_content(tmp_path):
         with pytest.raises(InputError, match=r"many.docx: the .docx unpacks to 11 MB; argmap reads .docx files that "
                                              r"unpack to at most 1 MB"):
             sources.from_docx("many.docx", packed.getvalue())
+
+
+# --- a third round (a helper session as a hostile user): what broke, fixed -----------------------
+
+
+def test_an_output_that_is_a_device_or_a_link_is_written_to_not_replaced(tmp_path, ingested):
+    """--out on a device (/dev/full, /dev/null) or a link to one (/dev/stdout) was replaced by a
+    regular file (as root, the system's own /dev/null); a link to a file has its target replaced."""
+    db = str(copy_db(ingested[0], tmp_path / "s.db"))
+    full = tmp_path / "full"
+    os.symlink("/dev/full", full)  # a link to the device: the device is written to, and it is full
+    result = CliRunner().invoke(cli, ["export", "--format", "csv", "--db", db, "--out", str(full)])
+    assert result.exit_code == 1 and "No space left on device" in error_lines(result)[-1]
+    assert full.is_symlink() and os.readlink(full) == "/dev/full"
+    null = tmp_path / "null"
+    os.symlink("/dev/null", null)
+    assert CliRunner().invoke(cli, ["export", "--format", "csv", "--db", db, "--out", str(null)]).exit_code == 0
+    assert null.is_symlink() and not Path("/dev/null").is_file()
+    target, link = tmp_path / "target.csv", tmp_path / "link.csv"
+    target.write_text("old")
+    os.symlink(target, link)
+    assert CliRunner().invoke(cli, ["export", "--format", "csv", "--db", db, "--out", str(link)]).exit_code == 0
+    assert link.is_symlink() and target.read_text(encoding="utf-8-sig").startswith("claim_id,")
+
+
+def test_an_empty_path_is_not_the_working_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    make(tmp_path, "here.md", GOOD)
+    result = ingest("", db=tmp_path / "s.db")
+    assert result.exit_code == 1 and "an empty path" in error_lines(result)[0]
+
+
+def test_too_many_threads_are_capped(monkeypatch):
+    from argmap.onnx_models import threads
+    from argmap.workers import cores
+
+    monkeypatch.setenv("ARGMAP_THREADS", "99999")  # hung past 300 s
+    assert threads() == 4 * cores()
+    monkeypatch.setenv("ARGMAP_THREADS", "1")
+    assert threads() == 1
+
+
+def test_search_filters_that_name_nothing_are_errors(ingested):
+    db = str(ingested[0])
+    for flag, value, what in (("--document", "nodoc", "document"), ("--issue", "issue-999", "issue")):
+        result = CliRunner().invoke(cli, ["search", "China", flag, value, "--db", db])
+        assert result.exit_code == 1 and error_lines(result) == [
+            f"Error: no {what} {value!r} in {db} (see `argmap {what}s`)"], result.output

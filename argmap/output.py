@@ -149,7 +149,7 @@ def write_all_atomic(files: Iterable[tuple[Path, bytes]]) -> list[Path]:
     temporary files and leaves every path as it was. A symlink's target is what is replaced; a
     path that is a device or a FIFO (``--out /dev/stdout``) is written to, never replaced by a
     file. Returns the paths written."""
-    done: list[tuple[Path, Path]] = []
+    done: list[tuple[Path, Path, Path]] = []  # (temporary file, the file it replaces, the path as given)
     written: list[Path] = []
     try:
         for path, payload in files:
@@ -158,20 +158,20 @@ def write_all_atomic(files: Iterable[tuple[Path, bytes]]) -> list[Path]:
                     f.write(payload)
                 written.append(Path(path))
                 continue
-            path = Path(os.path.realpath(path))  # through a symlink to a file: its target is replaced
-            tmp = temporary_beside(path)
+            target = Path(os.path.realpath(path))  # through a symlink to a file: its target is replaced
+            tmp = temporary_beside(target)
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-            done.append((tmp, path))
+            done.append((tmp, target, Path(path)))
             with os.fdopen(fd, "wb") as f:
                 f.write(payload)
         while done:
-            tmp, path = done[0]
-            os.replace(tmp, path)
-            written.append(path)
+            tmp, target, path = done[0]
+            os.replace(tmp, target)
+            written.append(path)  # as the caller named it
             done.pop(0)
         return written
     except BaseException:
-        for tmp, _ in done:
+        for tmp, *_ in done:
             try:
                 os.unlink(tmp)
             except FileNotFoundError:

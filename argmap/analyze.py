@@ -213,8 +213,8 @@ def analyze(store: Store, settings: Settings, embedder_factory: Callable[[], obj
     scored = cached.scored if cached else len(pairs)
     stage(f"building issues ({scored:,} pairs scored, {computed:,} neighbour rows computed)")
     issues, relations = build_issues(claims, vectors, relations, settings.threshold, n_jobs=min(MAX_JOBS, cores()))
-    # the instruction set is a record, not part of the key: the models give the same decisions on
-    # every CPU (int8 weights of 7 bits: exact integer sums; docs/performance.md)
+    # the instruction set is a record, not part of the key: the shipped fp32 models differ between
+    # CPUs only in their last bits, never in a decision seen (docs/performance.md)
     store.save_analysis(issues, relations, {"analysis": key, "model": settings.model, "method": settings.method,
                                             "candidate_pairs": str(len(pairs)), "pairs_scored": str(scored),
                                             "neighbour_rows": str(computed),

@@ -14,7 +14,6 @@ import click
 from . import __version__
 from .cli_options import (Ticker, iter_progress, analyst_filter, db_option, document_filter, json_option, known_filters,
                           method_option, model_option, open_store)
-from .corpus import is_url
 from .errors import ArgmapError, lone_surrogate
 from .output import clean_text, echo, json_lines, table
 
@@ -101,7 +100,7 @@ def ingest(paths, model, method, issue_threshold, no_analyze, replace, db_path, 
         model_options(model)  # a hub name that cannot be had fails now, before any work
     store = open_store(db_path, create=True)
     store.require_writable()
-    results = ingest_paths([p if is_url(p) or not p.strip() else Path(p) for p in paths] or [Path("corpus")], store, replace)
+    results = ingest_paths(list(paths) or [Path("corpus")], store, replace)  # find_files tells paths from URLs
     ok = [r for r in results if r.status in STORED]
     for r in results:
         if r.status not in STORED:

@@ -194,8 +194,9 @@ def _front_matter(path: Path, text: str) -> tuple[dict, int]:
         if value is not None and not isinstance(value, (str, int, float)) and not hasattr(value, "isoformat"):
             raise InputError(path, f"malformed front matter: '{key}' must be text")
     date = meta.get("date")
-    bad = next((k for k in ("title", "outlet", "url", "note", "date", "authors")
-                if lone_surrogate(" ".join(map(str, authors)) if k == "authors" else str(meta.get(k) or ""))), None)
+    texts = {k: str(meta.get(k) or "") for k in ("title", "outlet", "url", "note", "date")}
+    texts["authors"] = " ".join(map(str, authors))
+    bad = next((k for k, v in texts.items() if lone_surrogate(v)), None)
     if bad:
         raise InputError(path, f"malformed front matter: '{bad}' is not Unicode text (an escape such as \\ud800 "
                                "names half a character)")

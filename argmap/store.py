@@ -143,6 +143,14 @@ class AnalystCount:
         return {"analyst": self.name, "claims": self.claims, "documents": self.documents}
 
 
+def _checked(fault, method, *args):
+    """``method(*args)``, a failure of the store's file raised as ``fault`` makes it (StoreError)."""
+    try:
+        return method(*args)
+    except sqlite3.Error as e:
+        raise (fault(e) or e) from None
+
+
 class _Cursor:
     """A cursor whose rows, read as they are fetched, raise a damaged file's error as StoreError."""
 
@@ -155,20 +163,14 @@ class _Cursor:
         except sqlite3.Error as e:
             raise (self._fault(e) or e) from None
 
-    def _read(self, method, *args):
-        try:
-            return method(*args)
-        except sqlite3.Error as e:
-            raise (self._fault(e) or e) from None
-
     def fetchone(self):
-        return self._read(self._cursor.fetchone)
+        return _checked(self._fault, self._cursor.fetchone)
 
     def fetchall(self):
-        return self._read(self._cursor.fetchall)
+        return _checked(self._fault, self._cursor.fetchall)
 
     def fetchmany(self, size: int = 1):
-        return self._read(self._cursor.fetchmany, size)
+        return _checked(self._fault, self._cursor.fetchmany, size)
 
     def __getattr__(self, name):
         return getattr(self._cursor, name)
@@ -183,16 +185,10 @@ class _Connection:
         self._conn, self._fault = conn, fault
 
     def execute(self, *args) -> _Cursor:
-        try:
-            return _Cursor(self._conn.execute(*args), self._fault)
-        except sqlite3.Error as e:
-            raise (self._fault(e) or e) from None
+        return _Cursor(_checked(self._fault, self._conn.execute, *args), self._fault)
 
     def executemany(self, *args) -> _Cursor:
-        try:
-            return _Cursor(self._conn.executemany(*args), self._fault)
-        except sqlite3.Error as e:
-            raise (self._fault(e) or e) from None
+        return _Cursor(_checked(self._fault, self._conn.executemany, *args), self._fault)
 
     def __getattr__(self, name):
         return getattr(self._conn, name)
